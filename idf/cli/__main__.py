@@ -1,0 +1,5 @@
+import sys
+
+from idf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,53 @@
+"""Lattice φ⁴ in the convention of Albergo, Kanwar & Shanahan (2019):
+
+    φ(x) = Σ_x [ Σ_μ (x_{x+μ} − x_x)² + m²·x_x² + λ·x_x⁴ ]     (no ½ factors)
+
+kT = 1 by default. With m² < 0 and small λ the Z₂ symmetry x → −x is broken:
+two modes with magnetisation ±|m|, the hard multimodal test for samplers.
+Observables (magnetisation, χ₂, Binder U₄, G(x)) live in ``idf.diagnostics``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from idf._pytree import pytree_dataclass
+from idf.energy._lattice import kinetic
+from idf.energy.base import Energy, ImproperEnergyError
+
+
+@pytree_dataclass
+class Phi4(Energy):
+    """φ⁴ field theory on a periodic [H, W] lattice."""
+
+    mass2: float = -4.0
+    coupling: float = 8.0
+    kT: float = 1.0
+
+    def terms(self, x: jax.Array) -> dict[str, jax.Array]:
+        grad = 2.0 * kinetic(x)  # Σ_μ (Δ_μ x)², no ½
+        mass = self.mass2 * jnp.sum(x**2)
+        quartic = self.coupling * jnp.sum(x**4)
+        return {"gradient": grad, "mass": mass, "quartic": quartic, "total": grad + mass + quartic}
+
+    def energy(self, x: jax.Array) -> jax.Array:
+        return 2.0 * kinetic(x) + self.mass2 * jnp.sum(x**2) + self.coupling * jnp.sum(x**4)
+
+    def improper_reason(self, shape: tuple[int, int] = (8, 8)) -> str | None:
+        if float(self.kT) <= 0.0:
+            return f"kT = {float(self.kT):g} must be positive."
+        lam, m2 = float(self.coupling), float(self.mass2)
+        if lam > 0.0 or (lam == 0.0 and m2 > 0.0):
+            return None
+        if lam < 0.0:
+            return f"φ⁴ with λ = {lam:g} < 0 is unbounded below: set λ > 0."
+        return f"φ⁴ with λ = 0 and m² = {m2:g} ≤ 0 is improper: set λ > 0 or m² > 0."
+
+    def is_normalizable(self, shape: tuple[int, int] = (8, 8)) -> bool:
+        return self.improper_reason(shape) is None
+
+    def check_normalizable(self, shape: tuple[int, int] = (8, 8)) -> None:
+        reason = self.improper_reason(shape)
+        if reason is not None:
+            raise ImproperEnergyError(reason)

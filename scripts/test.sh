@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up (once) and run the whole test suite, slow and browser tests included.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not browser"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing Debian's chromium for the browser tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+set +e
+.venv/bin/python -m pytest -m "" -p no:cacheprovider "$@"
+status=$?
+set -e
+# pytest exits 5 when it collected no test: that is a failure of the suite here.
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"
