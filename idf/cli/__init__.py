@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Subcommand modules, in the order ``idf --help`` lists them.
-COMMANDS = ["schedule", "diffuse", "sample"]
+COMMANDS = ["schedule", "diffuse", "sample", "multiscale", "train", "evaluate"]
 
 
 class UsageError(Exception):
