@@ -58,7 +58,7 @@ def reverse_output_variance(
     """
     power = np.asarray(power, np.float64)
     v = np.full_like(power, float(temperature))
-    for ab, abp in zip(np.asarray(alpha_bar, np.float64), np.asarray(alpha_bar_prev, np.float64)):
+    for ab, abp in zip(np.asarray(alpha_bar, np.float64), np.asarray(alpha_bar_prev, np.float64), strict=True):
         c = np.sqrt(1.0 - ab) / (ab * power + 1.0 - ab)  # ε̂ = c·x
         a0 = (1.0 - np.sqrt(1.0 - ab) * c) / np.sqrt(ab)  # x̂₀ = a0·x
         if method == "ddim":

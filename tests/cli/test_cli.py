@@ -1,0 +1,74 @@
+"""The command line: documented files, exact-answer acceptance, clean errors."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from idf.cli import main
+from idf.diffusion import make_schedule
+from idf.io import load_npz
+
+
+def test_schedule_writes_the_documented_file(tmp_path):
+    out = tmp_path / "s.npz"
+    assert main(["schedule", "--name", "cosine", "--num-steps", "1000", "--out", str(out)]) == 0
+    arrays, config = load_npz(out)
+    ref = make_schedule("cosine", 1000)
+    for key in ("betas", "alphas", "alpha_bars"):
+        np.testing.assert_array_equal(arrays[key], getattr(ref, key))
+    assert config["name"] == "cosine" and config["num_steps"] == 1000
+
+
+def test_diffuse_exact_ddpm_reaches_the_gff(tmp_path):
+    """DESIGN §5 acceptance: 8×8 GFF, m² = 1, 1000 DDPM steps, n = 4096 →
+    Fourier KL < 0.02 (the estimator's own bias is ≈ d/2n ≈ 0.008)."""
+    out = tmp_path / "g.npz"
+    args = ["diffuse", "--data", "gff", "--size", "8", "--mass2", "1", "--schedule", "linear",
+            "--num-steps", "1000", "--inference-steps", "1000", "--method", "ddpm", "--spacing", "leading",
+            "--eta", "0", "--denoiser", "exact", "--n", "4096", "--seed", "0", "--out", str(out)]
+    assert main(args) == 0
+    arrays, config = load_npz(out)
+    assert arrays["samples"].shape == (4096, 8, 8)
+    assert float(arrays["kl_fourier"]) < 0.02
+    assert float(arrays["kl_exact_loop"]) < 0.006
+    assert config["n"] == 4096 and config["method"] == "ddpm" and config["seed"] == 0
+
+
+def test_diffuse_default_ddim_writes_samples(tmp_path):
+    out = tmp_path / "d.npz"
+    assert main(["diffuse", "--n", "64", "--inference-steps", "10", "--out", str(out)]) == 0
+    arrays, _ = load_npz(out)
+    assert arrays["samples"].shape == (64, 8, 8) and np.isfinite(arrays["samples"]).all()
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["diffuse", "--eta", "3"], "--eta"),
+        (["diffuse", "--size", "abc"], "--size"),
+        (["diffuse", "--schedule", "quadratic"], "--schedule"),
+        (["diffuse", "--data", "lattice", "--mass2", "0"], "m² > 4"),
+        (["diffuse", "--inference-steps", "2000"], "inference steps"),
+        (["diffuse", "--n", "100000", "--size", "512"], "2 GiB"),
+        (["schedule", "--num-steps", "nan"], "--num-steps"),
+        (["schedule", "--beta-start", "0.5", "--beta-end", "0.1"], "beta_start"),
+        (["schedule", "--beta-end", "inf"], "finite"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys, tmp_path):
+    argv = [*argv, "--out", str(tmp_path / "x.npz")]
+    with pytest.raises(SystemExit) as exc:
+        code = main(argv)
+        raise SystemExit(code)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
+
+
+def test_console_script_help_and_error():
+    ok = subprocess.run([sys.executable, "-m", "idf.cli", "--help"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "diffuse" in ok.stdout and "schedule" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "idf.cli", "diffuse", "--eta", "-1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
