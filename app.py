@@ -4,19 +4,23 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="IDF Explorer", page_icon="🌡️", layout="wide")
+from idf.device import configure
+
+configure()  # before any JAX work: GPU memory sharing, persistent compile cache
+
+st.set_page_config(page_title="IDF Explorer", page_icon=":material/thermostat:", layout="wide")
 
 HERE = Path(__file__).parent
 # (file, title, icon, url path). A page whose file is not there yet is skipped.
 PAGE_TABLE = [
-    ("pages/home.py", "Home", "🏠", "home"),
-    ("pages/energy.py", "Energy landscape", "⛰️", "energy"),
-    ("pages/forward.py", "Forward diffusion", "➡️", "forward"),
-    ("pages/reverse.py", "Reverse diffusion", "⬅️", "reverse"),
-    ("pages/arena.py", "Sampler arena", "🏟️", "arena"),
-    ("pages/multiscale.py", "Multi-scale", "🔍", "multiscale"),
-    ("pages/training.py", "Training", "🧠", "training"),
-    ("pages/physics.py", "Physics checks", "✅", "physics"),
+    ("pages/home.py", "Home", ":material/home:", "home"),
+    ("pages/energy.py", "Energy landscape", ":material/landscape:", "energy"),
+    ("pages/forward.py", "Forward diffusion", ":material/arrow_forward:", "forward"),
+    ("pages/reverse.py", "Reverse diffusion", ":material/arrow_back:", "reverse"),
+    ("pages/arena.py", "Sampler arena", ":material/compare:", "arena"),
+    ("pages/multiscale.py", "Multi-scale", ":material/zoom_in:", "multiscale"),
+    ("pages/training.py", "Training", ":material/model_training:", "training"),
+    ("pages/physics.py", "Physics checks", ":material/verified:", "physics"),
 ]
 
 pages = [

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf import _tracing
+from idf.parallel import shard_batch
 from idf.diffusion import reverse
 from idf.diffusion.denoisers import apply_batched
 from idf.diffusion.schedules import Schedule, inference_timesteps, step_table
@@ -147,6 +148,8 @@ def sample(
     metric_energy: Energy | None = None,
     keep: int = 4,
     x_T: jax.Array | None = None,
+    start_step: int | None = None,
+    shard: bool = True,
 ) -> ReverseResult:
     """Generate ``num_samples`` fields of ``shape`` by reverse diffusion.
 
@@ -168,6 +171,14 @@ def sample(
     metric_energy    φ used for the per-step energy trace.
     keep             how many samples' full trajectories to return.
     x_T              start noise [B, H, W] (default: drawn from ``key``).
+    shard            split the batch over all local devices when there are
+                     several (``idf.parallel``); the samples do not change.
+    start_step       SDEdit-style refinement: build the ``spacing`` sub-sequence
+                     on the truncated range [0, start_step] instead of [0, T),
+                     so the loop starts at an intermediate timestep. Pass
+                     x_T = q_sample(x_init, ᾱ_first, noise) with t_first =
+                     ``timesteps_for(..., start_step=start_step)[0]`` (≤ start_step;
+                     = start_step with "trailing"). None: the full range.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
@@ -177,12 +188,14 @@ def sample(
         raise ValueError(f"eta must be in [0, 1], got {eta}")
     if not float(temperature) > 0.0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    steps = inference_timesteps(schedule.num_steps, inference_steps, spacing)
+    steps = timesteps_for(schedule, inference_steps, spacing, start_step=start_step)
     ab, ab_prev = step_table(schedule, steps)
     dtype = jnp.result_type(float)
     key_start, key_loop = jax.random.split(key)
     if x_T is None:
         x_T = jnp.sqrt(temperature) * jax.random.normal(key_start, (num_samples, *shape), dtype)
+    if shard:
+        x_T = shard_batch(x_T)
     if known is not None:
         known = (jnp.asarray(known[0], dtype), jnp.asarray(known[1], bool))
     return _reverse_loop_jit(
@@ -206,6 +219,15 @@ def sample(
     )
 
 
-def timesteps_for(schedule: Schedule, inference_steps: int, spacing: str) -> np.ndarray:
-    """The descending training timesteps a ``sample`` call visits [S]."""
-    return inference_timesteps(schedule.num_steps, inference_steps, spacing)
+def timesteps_for(
+    schedule: Schedule, inference_steps: int, spacing: str, *, start_step: int | None = None
+) -> np.ndarray:
+    """The descending training timesteps a ``sample`` call visits [S].
+
+    With ``start_step`` the sub-sequence is built on [0, start_step] (SDEdit).
+    """
+    if start_step is None:
+        return inference_timesteps(schedule.num_steps, inference_steps, spacing)
+    if not 0 <= int(start_step) < schedule.num_steps:
+        raise ValueError(f"start_step must be in [0, {schedule.num_steps - 1}], got {start_step}")
+    return inference_timesteps(int(start_step) + 1, inference_steps, spacing)

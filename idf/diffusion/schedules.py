@@ -15,7 +15,7 @@ Index t = 0 … T−1 is the step that produces x_{t+1} from x_t in paper notati
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
