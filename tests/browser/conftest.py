@@ -107,8 +107,8 @@ def page(browser):
 
 
 def wait_until_idle(pg, timeout_s: float = 150.0) -> None:
-    """Wait until the app has rendered and its script has stopped running."""
-    pg.wait_for_selector('[data-testid="stApp"]')
+    """Wait until the page's title is drawn and its script has stopped running."""
+    pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     quiet_since = None
     while time.time() < deadline:
