@@ -35,3 +35,14 @@ __all__ = [
     "power_spectrum",
     "shannon_entropy",
 ]
+
+# Custom energies typed as text: the safe expression language (appended by issue 9).
+from idf.energy.expression import FUNCTIONS as EXPRESSION_FUNCTIONS  # noqa: E402
+from idf.energy.expression import (  # noqa: E402
+    CustomEnergy,
+    ExpressionError,
+    parse_energy,
+    probe_unbounded,
+)
+
+__all__ += ["EXPRESSION_FUNCTIONS", "CustomEnergy", "ExpressionError", "parse_energy", "probe_unbounded"]

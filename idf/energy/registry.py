@@ -28,3 +28,7 @@ def make_energy(name: str, **params: Any) -> Energy:
     cls = ENERGIES[name]
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
     return cls(**{k: float(v) for k, v in params.items() if k in fields and v is not None})
+
+# Custom energies are not in ENERGIES: they need the text of φ, so build them with
+# idf.energy.expression.parse_energy(source, params, kT) (a safe, whitelisted
+# expression language; never eval) and catch its ExpressionError at the edge.
