@@ -14,6 +14,24 @@ from idf.diagnostics.gaussian import (
     gaussian_kl,
     reverse_output_variance,
 )
+from idf.diagnostics.mcmc import (
+    acceptance_rate,
+    delta_h_stats,
+    effective_sample_size,
+    efficiency,
+    equipartition,
+    ess_bulk,
+    integrated_autocorrelation_time,
+    mean_and_error,
+    split_rhat,
+)
+from idf.diagnostics.observables import (
+    magnetization,
+    magnetization_histogram,
+    phi4_observables,
+    sign_flips,
+    two_point,
+)
 from idf.energy import shannon_entropy
 
 __all__ = [
@@ -28,4 +46,28 @@ __all__ = [
     "moment_kl",
     "reverse_output_variance",
     "shannon_entropy",
+    "acceptance_rate",
+    "delta_h_stats",
+    "effective_sample_size",
+    "efficiency",
+    "equipartition",
+    "ess_bulk",
+    "integrated_autocorrelation_time",
+    "mean_and_error",
+    "split_rhat",
+    "magnetization",
+    "magnetization_histogram",
+    "phi4_observables",
+    "sign_flips",
+    "two_point",
 ]
+
+from idf.diagnostics.spectra import (  # noqa: E402
+    RadialSpectrum,
+    radial_average,
+    radial_power_spectrum,
+    shell_index,
+    shell_z_scores,
+)
+
+__all__ += ["RadialSpectrum", "radial_average", "radial_power_spectrum", "shell_index", "shell_z_scores"]

@@ -1,0 +1,58 @@
+"""Boltzmann samplers for exp(−φ/kT): unadjusted Langevin, MALA, random-walk
+MH, HMC (ours) and NUTS (BlackJAX, same interface), plus ``run_chains``.
+
+A sampler is a pytree dataclass: continuous settings (step size, inverse mass)
+are traced leaves, loop-shaping ones (number of leapfrog steps) static.
+``sampler.init(position, energy) -> SamplerState`` and
+``sampler.step(key, state, energy) -> (SamplerState, SamplerInfo)`` work on one
+unbatched chain; ``run_chains`` vmaps and scans them under jit.
+"""
+
+from idf.samplers._acceptance import metropolis_accept
+from idf.samplers._integrator import kinetic_energy, leapfrog
+from idf.samplers.base import SamplerInfo, SamplerState, init_state
+from idf.samplers.hmc import HMC
+from idf.samplers.langevin import Langevin, langevin_proposal
+from idf.samplers.mala import MALA
+from idf.samplers.mh import RandomWalkMH
+from idf.samplers.nuts import NUTS
+from idf.samplers.run import ChainResult, divergence_report, run_chains
+
+# Names for the edges (CLI, app); inside the library pass the classes.
+SAMPLERS = {
+    "langevin": Langevin,
+    "mala": MALA,
+    "mh": RandomWalkMH,
+    "hmc": HMC,
+    "nuts": NUTS,
+}
+
+
+def make_sampler(name: str, step_size: float, num_leapfrog: int = 10) -> object:
+    """A sampler by registry name; ``num_leapfrog`` is used by HMC only."""
+    if name not in SAMPLERS:
+        raise ValueError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
+    if name == "hmc":
+        return HMC(step_size=step_size, num_leapfrog=int(num_leapfrog))
+    return SAMPLERS[name](step_size=step_size)
+
+
+__all__ = [
+    "HMC",
+    "MALA",
+    "NUTS",
+    "SAMPLERS",
+    "ChainResult",
+    "Langevin",
+    "RandomWalkMH",
+    "SamplerInfo",
+    "SamplerState",
+    "divergence_report",
+    "init_state",
+    "kinetic_energy",
+    "langevin_proposal",
+    "leapfrog",
+    "make_sampler",
+    "metropolis_accept",
+    "run_chains",
+]

@@ -1,0 +1,79 @@
+"""What every sampler shares: the cached state, the per-step info, and how a
+state is built from an energy.
+
+Notation: φ is the energy, kT the temperature, log p = −φ/kT (the library's one
+sign convention). A state caches φ(x), log p(x) and ∇log p(x) so no kernel
+recomputes them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from idf.energy.base import Energy
+
+
+class SamplerState(NamedTuple):
+    """One chain's current point, unbatched.
+
+    position:        [*shape]  the field [H, W] or a toy point [2]
+    energy:          []        φ(position)
+    logdensity:      []        −φ/kT
+    grad_logdensity: [*shape]  ∇log p = −∇φ/kT (zeros for random-walk MH, which never needs it)
+    """
+
+    position: jax.Array
+    energy: jax.Array
+    logdensity: jax.Array
+    grad_logdensity: jax.Array
+
+
+class SamplerInfo(NamedTuple):
+    """What one step did, unbatched.
+
+    accepted:        []   bool; True for unadjusted Langevin (no test)
+    acceptance_prob: []   min(1, Metropolis ratio); 1 for unadjusted Langevin
+    energy:          []   φ of the state after the step
+    delta_H:         []   HMC: H(proposal) − H(current) in units of kT; NaN for the others
+    num_grad_evals:  []   int32, gradient evaluations spent by the step
+    divergent:       []   bool: the proposal's energy (or ΔH) is NaN/inf
+    proposal_energy: []   φ of the proposal (tells an overflow from an energy running to −∞)
+    proposal:        [*shape]     the proposed point (the new point for ULA)
+    path:            [P, *shape]  the route to it: [x, x'] for ULA/MALA/MH/NUTS,
+                                  the L + 1 leapfrog positions for HMC (for drawing)
+    """
+
+    accepted: jax.Array
+    acceptance_prob: jax.Array
+    energy: jax.Array
+    delta_H: jax.Array
+    num_grad_evals: jax.Array
+    divergent: jax.Array
+    proposal_energy: jax.Array
+    proposal: jax.Array
+    path: jax.Array
+
+
+def energy_and_grad(energy: Energy, position: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(φ(x), ∇φ(x)) in one pass."""
+    return jax.value_and_grad(energy.energy)(position)
+
+
+def init_state(position: jax.Array, energy: Energy, *, with_grad: bool = True) -> SamplerState:
+    """Build the cached state at ``position`` [*shape] for ``energy``."""
+    position = jnp.asarray(position, dtype=jnp.result_type(float))
+    if with_grad:
+        value, grad = energy_and_grad(energy, position)
+        grad_logdensity = -grad / energy.kT
+    else:
+        value = energy.energy(position)
+        grad_logdensity = jnp.zeros_like(position)
+    return SamplerState(position, value, -value / energy.kT, grad_logdensity)
+
+
+def is_bad(*values: jax.Array) -> jax.Array:
+    """True when any of ``values`` holds a NaN or an infinity."""
+    return jnp.logical_not(jnp.all(jnp.array([jnp.all(jnp.isfinite(v)) for v in values])))

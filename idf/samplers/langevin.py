@@ -1,0 +1,51 @@
+"""Unadjusted Langevin (ULA), the design document's update:
+
+    x' = x + (ε/2)·∇log p(x) + √ε·z,   z ~ N(0, I).
+
+No accept/reject, so it does not satisfy detailed balance: its stationary
+law is biased. For a free field (log p = −½Σ A(k)|x̂_k|²/kT) each Fourier mode
+is an AR(1) process with stationary variance kT / [A(1 − εA/(4kT))], above the
+exact kT/A, and unstable once εA ≥ 4kT.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from idf._pytree import pytree_dataclass
+from idf.energy.base import Energy
+from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
+
+
+def langevin_proposal(key: jax.Array, state: SamplerState, step_size: jax.Array) -> jax.Array:
+    """x + (ε/2)∇log p(x) + √ε z, shape [*shape] (shared by ULA and MALA)."""
+    noise = jax.random.normal(key, state.position.shape, state.position.dtype)
+    return state.position + 0.5 * step_size * state.grad_logdensity + jnp.sqrt(step_size) * noise
+
+
+@pytree_dataclass
+class Langevin:
+    """Unadjusted Langevin; ``step_size`` ε is traced (changing it never recompiles)."""
+
+    step_size: float = 0.01
+
+    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
+        return init_state(position, energy)
+
+    def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
+        x_new = langevin_proposal(key, state, self.step_size)
+        new = init_state(x_new, energy)
+        nan = jnp.full((), jnp.nan, new.energy.dtype)
+        info = SamplerInfo(
+            accepted=jnp.array(True),
+            acceptance_prob=jnp.ones((), new.energy.dtype),
+            energy=new.energy,
+            delta_H=nan,
+            num_grad_evals=jnp.array(1, jnp.int32),
+            divergent=is_bad(new.energy, new.grad_logdensity),
+            proposal_energy=new.energy,
+            proposal=x_new,
+            path=jnp.stack([state.position, x_new]),
+        )
+        return new, info

@@ -1,0 +1,218 @@
+"""``run_chains``: many chains of one sampler, the documented whole-loop entry
+point (``jax.jit`` + ``lax.scan`` over steps + ``jax.vmap`` over chains).
+
+One compilation per (shapes, sampler type and static fields, energy type,
+num_steps/burn_in/thin/record/adapt). Step size, inverse mass, temperature and
+energy parameters are traced leaves: changing them reuses the compiled loop.
+
+Divergence: a chain whose proposal energy (or ΔH) turns NaN/inf is frozen at
+its last good state from that step on and reported (chain, step, likely
+cause) in the result and by a ``RuntimeWarning``. Improper energies are
+refused before anything runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from idf import _tracing
+from idf._pytree import replace
+from idf.energy.base import Energy
+from idf.samplers._adaptation import dual_averaging_init, dual_averaging_update
+from idf.samplers.base import SamplerState
+from idf.samplers.langevin import Langevin
+
+
+class ChainResult(NamedTuple):
+    """Output of ``run_chains`` for C chains, S = num_steps // thin kept samples
+    and T = S·thin sampling steps (burn-in excluded everywhere).
+
+    positions:        [C, S, *shape]  every ``thin``-th state after burn-in
+    accepted:         [C, T] bool     per sampling step
+    acceptance_prob:  [C, T]          min(1, Metropolis ratio) (1 for ULA, 0 while frozen)
+    energy:           [C, T]          φ after each step
+    delta_H:          [C, T]          HMC energy error (kT units); NaN for other samplers
+    num_grad_evals:   [C, T] int32    gradient evaluations per step
+    proposals:        [C, T, *shape] or None  proposed points (``record_proposals``)
+    paths:            [C, T, P, *shape] or None  [x, x'] or the HMC leapfrog path
+    divergent:        [C] bool        the chain hit a NaN/inf and was frozen
+    divergent_step:   [C] int32       the step it happened (0 = first burn-in step), −1 if never
+    divergent_energy: [C]             the offending proposal energy (NaN/±inf)
+    step_size:        []              the step size used after burn-in (adapted if ``adapt``)
+    final_state:      SamplerState with leading axis C, to continue the chains
+    """
+
+    positions: jax.Array
+    accepted: jax.Array
+    acceptance_prob: jax.Array
+    energy: jax.Array
+    delta_H: jax.Array
+    num_grad_evals: jax.Array
+    proposals: jax.Array | None
+    paths: jax.Array | None
+    divergent: jax.Array
+    divergent_step: jax.Array
+    divergent_energy: jax.Array
+    step_size: jax.Array
+    final_state: SamplerState
+
+
+def _as_arrays(tree: Any) -> Any:
+    """Python numbers -> float arrays, so a later call with other values (or arrays) hits the cache."""
+    dtype = jnp.result_type(float)
+    return jax.tree.map(lambda v: jnp.asarray(v, dtype) if isinstance(v, (int, float)) else jnp.asarray(v), tree)
+
+
+def _check_energy(energy: Energy, shape: tuple[int, ...]) -> None:
+    params = inspect.signature(energy.check_normalizable).parameters
+    if "shape" in params and len(shape) == 2:
+        energy.check_normalizable(shape)
+    else:
+        energy.check_normalizable()
+
+
+def run_chains(
+    sampler: Any,
+    energy: Energy,
+    key: jax.Array,
+    x_init: jax.Array,
+    num_steps: int,
+    *,
+    burn_in: int = 0,
+    thin: int = 1,
+    record_proposals: bool = False,
+    adapt: bool = False,
+    target_accept: float = 0.8,
+    warn: bool = True,
+) -> ChainResult:
+    """Run C independent chains of ``sampler`` on ``energy`` from ``x_init`` [C, *shape].
+
+    ``burn_in`` steps are discarded first (and used for dual-averaging step-size
+    adaptation toward ``target_accept`` when ``adapt``; the step size is shared
+    by the chains and fixed afterwards); then ``num_steps`` steps are run and
+    every ``thin``-th state is kept. ``record_proposals`` also returns the
+    proposals and paths (for drawing 2-D toys; memory grows with T·P·size).
+    Raises ``ImproperEnergyError`` for an improper energy and ``ValueError`` for
+    bad counts. Warns (``RuntimeWarning``) when a chain diverged.
+    """
+    x_init = jnp.asarray(x_init, dtype=jnp.result_type(float))
+    if x_init.ndim < 2:
+        raise ValueError(f"x_init must be [chains, *shape], got shape {x_init.shape}")
+    if num_steps < 1 or thin < 1 or burn_in < 0 or num_steps < thin:
+        raise ValueError(f"need num_steps ≥ thin ≥ 1 and burn_in ≥ 0, got {num_steps}, {thin}, {burn_in}")
+    if adapt and isinstance(sampler, Langevin):
+        raise ValueError("step-size adaptation needs an acceptance probability: not for unadjusted Langevin")
+    _check_energy(energy, tuple(x_init.shape[1:]))
+    result = _run(
+        _as_arrays(sampler), _as_arrays(energy), key, x_init, jnp.asarray(target_accept, x_init.dtype),
+        num_steps=num_steps, burn_in=burn_in, thin=thin, record=record_proposals, adapt=adapt,
+    )
+    if warn and bool(jnp.any(result.divergent)):
+        warnings.warn("; ".join(divergence_report(result)), RuntimeWarning, stacklevel=2)
+    return result
+
+
+def divergence_report(result: ChainResult) -> list[str]:
+    """One line per diverged chain: which chain, at which step, the likely cause."""
+    lines = []
+    for c in np.flatnonzero(np.asarray(result.divergent)):
+        step = int(result.divergent_step[c])
+        value = float(result.divergent_energy[c])
+        if value == -np.inf:
+            cause = "the energy ran to −∞: it is probably improper (unbounded below); check its parameters"
+        else:
+            cause = f"the step size ({float(result.step_size):g}) is probably too large: lower it"
+        lines.append(
+            f"chain {c} diverged at step {step} (proposal energy {value:.3g}, or its ΔH or gradient "
+            f"non-finite); frozen at its last good state; {cause}"
+        )
+    return lines
+
+
+@functools.partial(jax.jit, static_argnames=("num_steps", "burn_in", "thin", "record", "adapt"))
+def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thin, record, adapt):
+    # One scan over burn-in and sampling steps (one loop body: XLA compiles the
+    # samplers' random-number code once); kept states go into a buffer [S, C, ...].
+    _tracing.mark("run_chains")
+    num_chains = x_init.shape[0]
+    num_kept = num_steps // thin
+    total = burn_in + num_kept * thin
+    states = jax.vmap(sampler.init, in_axes=(0, None))(x_init, energy)
+    buffer = jnp.zeros((num_kept,) + x_init.shape, x_init.dtype)
+    flags = (
+        jnp.zeros((num_chains,), bool),
+        jnp.full((num_chains,), -1, jnp.int32),
+        jnp.full((num_chains,), jnp.nan, x_init.dtype),
+    )
+    da0 = dual_averaging_init(sampler.step_size)
+
+    def body(carry, xs):
+        states, (div, div_step, div_energy), da, buffer = carry
+        step_key, t = xs
+        smp = sampler
+        if adapt:  # ε_t while adapting, the averaged ε̄ once burn-in is over
+            smp = replace(sampler, step_size=jnp.exp(jnp.where(t < burn_in, da.log_step, da.log_step_avg)))
+        keys = jax.random.split(step_key, num_chains)
+        new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
+        frozen = div | info.divergent
+        fresh = info.divergent & ~div
+        expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
+        states = jax.tree.map(lambda o, n: jnp.where(expand(frozen, n), o, n), states, new)
+        flags = (frozen, jnp.where(fresh, t, div_step), jnp.where(fresh, info.proposal_energy, div_energy))
+        if adapt:
+            live = ~frozen
+            prob = jnp.sum(jnp.where(live, jnp.nan_to_num(info.acceptance_prob), 0.0)) / jnp.maximum(
+                jnp.sum(live), 1
+            )
+            updated = dual_averaging_update(da, prob, target_accept)
+            da = jax.tree.map(lambda u, o: jnp.where(t < burn_in, u, o), updated, da)
+        # keep the state after every thin-th sampling step
+        offset = t - burn_in
+        keep = (offset >= 0) & (offset % thin == thin - 1)
+        slot = jnp.clip(offset // thin, 0, num_kept - 1)
+        current = jax.lax.dynamic_index_in_dim(buffer, slot, keepdims=False)
+        buffer = jax.lax.dynamic_update_index_in_dim(
+            buffer, jnp.where(keep, states.position, current), slot, axis=0
+        )
+        out = (
+            info.accepted & ~frozen,
+            jnp.where(frozen, 0.0, info.acceptance_prob),
+            states.energy,
+            jnp.where(div, jnp.nan, info.delta_H),
+            info.num_grad_evals,
+            info.proposal if record else None,
+            info.path if record else None,
+        )
+        return (states, flags, da, buffer), out
+
+    xs = (jax.random.split(key, total), jnp.arange(total, dtype=jnp.int32))
+    (states, (div, div_step, div_energy), da, buffer), outs = jax.lax.scan(
+        body, (states, flags, da0, buffer), xs
+    )
+    # per-step outputs [total, C, ...] -> sampling steps only, [C, T, ...]
+    accepted, prob, energies, delta_h, grads, proposals, paths = jax.tree.map(
+        lambda a: jnp.moveaxis(a[burn_in:], 0, 1), outs
+    )
+    step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
+    return ChainResult(
+        positions=jnp.moveaxis(buffer, 0, 1),
+        accepted=accepted,
+        acceptance_prob=prob,
+        energy=energies,
+        delta_H=delta_h,
+        num_grad_evals=grads,
+        proposals=proposals,
+        paths=paths,
+        divergent=div,
+        divergent_step=div_step,
+        divergent_energy=div_energy,
+        step_size=step_size,
+        final_state=states,
+    )
