@@ -15,11 +15,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf import _tracing
-from idf.parallel import shard_batch
 from idf.diffusion import reverse
 from idf.diffusion.denoisers import apply_batched
 from idf.diffusion.schedules import Schedule, inference_timesteps, step_table
 from idf.energy import Energy, shannon_entropy
+from idf.parallel import shard_batch
 
 METHODS = ("ddim", "ddpm")
 GUIDANCE_FORMS = ("document", "scaled")

@@ -25,6 +25,7 @@ import numpy as np
 from idf import _tracing
 from idf._pytree import replace
 from idf.energy.base import Energy
+from idf.parallel import shard_batch
 from idf.samplers._adaptation import dual_averaging_init, dual_averaging_update
 from idf.samplers.base import SamplerState
 from idf.samplers.langevin import Langevin
@@ -91,6 +92,7 @@ def run_chains(
     adapt: bool = False,
     target_accept: float = 0.8,
     warn: bool = True,
+    shard: bool = True,
 ) -> ChainResult:
     """Run C independent chains of ``sampler`` on ``energy`` from ``x_init`` [C, *shape].
 
@@ -100,7 +102,8 @@ def run_chains(
     every ``thin``-th state is kept. ``record_proposals`` also returns the
     proposals and paths (for drawing 2-D toys; memory grows with T·P·size).
     Raises ``ImproperEnergyError`` for an improper energy and ``ValueError`` for
-    bad counts. Warns (``RuntimeWarning``) when a chain diverged.
+    bad counts. Warns (``RuntimeWarning``) when a chain diverged. With several
+    local devices the chains are split over them (``shard``; same results).
     """
     x_init = jnp.asarray(x_init, dtype=jnp.result_type(float))
     if x_init.ndim < 2:
@@ -110,6 +113,8 @@ def run_chains(
     if adapt and isinstance(sampler, Langevin):
         raise ValueError("step-size adaptation needs an acceptance probability: not for unadjusted Langevin")
     _check_energy(energy, tuple(x_init.shape[1:]))
+    if shard:
+        x_init = shard_batch(x_init)
     result = _run(
         _as_arrays(sampler), _as_arrays(energy), key, x_init, jnp.asarray(target_accept, x_init.dtype),
         num_steps=num_steps, burn_in=burn_in, thin=thin, record=record_proposals, adapt=adapt,
