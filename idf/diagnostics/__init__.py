@@ -64,10 +64,18 @@ __all__ = [
 
 from idf.diagnostics.spectra import (  # noqa: E402
     RadialSpectrum,
+    gaussian_shell_stderr,
     radial_average,
     radial_power_spectrum,
     shell_index,
     shell_z_scores,
 )
 
-__all__ += ["RadialSpectrum", "radial_average", "radial_power_spectrum", "shell_index", "shell_z_scores"]
+__all__ += [
+    "RadialSpectrum",
+    "gaussian_shell_stderr",
+    "radial_average",
+    "radial_power_spectrum",
+    "shell_index",
+    "shell_z_scores",
+]

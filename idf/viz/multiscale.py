@@ -1,0 +1,111 @@
+"""Figures for the multi-scale page: the pyramid side by side, radially
+averaged power spectra against the exact ones (log axes), and inpainting
+panels (observation, samples, exact conditional moments)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from idf.viz.fields import COLORSCALE, symmetric_range
+from idf.viz.traces import PALETTE
+
+
+def pyramid_figure(fields: Sequence[np.ndarray], titles: Sequence[str], title: str = "") -> go.Figure:
+    """One field per scale ([L_s, L_s] each, coarse to fine) side by side on one
+    colour range; each panel spans the same box, so sites shrink with scale."""
+    n = len(fields)
+    fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.02, subplot_titles=list(titles))
+    r = symmetric_range(np.concatenate([np.ravel(f) for f in fields]))
+    for i, f in enumerate(fields):
+        f = np.asarray(f, np.float64)
+        side = f.shape[-1]
+        coords = (np.arange(side) + 0.5) / side  # box units, so every scale spans [0, 1]
+        fig.add_trace(go.Heatmap(z=f, x=coords, y=coords, zmin=-r, zmax=r, colorscale=COLORSCALE,
+                                 showscale=(i == 0), colorbar=dict(title=dict(text="x (field units)"))),
+                      row=1, col=i + 1)
+        fig.update_xaxes(title_text="x₂ (box units)", row=1, col=i + 1, constrain="domain")
+        fig.update_yaxes(scaleanchor=f"x{i + 1 if i else ''}", autorange="reversed", constrain="domain",
+                         row=1, col=i + 1, showticklabels=(i == 0))
+    fig.update_yaxes(title_text="x₁ (box units)", row=1, col=1)
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=70, b=10))
+    return fig
+
+
+def radial_spectrum_figure(
+    measured: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    exact: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    title: str = "",
+) -> go.Figure:
+    """Radially averaged power on log–log axes.
+
+    measured  name -> (|q| [S], shell power [S], standard error [S]): markers
+              with ±1 SE bars.
+    exact     name -> (|q| [S], exact shell power [S]): dashed lines.
+    The zero mode (|q| = 0) is left out (log axis).
+    """
+    fig = go.Figure()
+    for i, (name, (q, p, se)) in enumerate(measured.items()):
+        keep = np.asarray(q) > 0
+        fig.add_trace(go.Scatter(x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="markers", name=name,
+                                 marker=dict(color=PALETTE[i % len(PALETTE)], size=5),
+                                 error_y=dict(type="data", array=np.asarray(se)[keep], visible=True, thickness=1)))
+    for j, (name, (q, p)) in enumerate(exact.items()):
+        keep = np.asarray(q) > 0
+        fig.add_trace(go.Scatter(x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="lines", name=name,
+                                 line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
+    fig.update_xaxes(title_text="|q| (cycles per box side; k = 2π|q|/L rad per site), log", type="log")
+    fig.update_yaxes(title_text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log", type="log")
+    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return fig
+
+
+def inpainting_figure(panels: Mapping[str, np.ndarray], mask: np.ndarray, title: str = "") -> go.Figure:
+    """Fields [H, W] side by side (observation, samples, moments); the known
+    sites (``mask`` True) are outlined by a grey overlay on the first panel."""
+    names = list(panels)
+    fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.03, subplot_titles=names)
+    signed = [n for n in names if "s.d." not in n]
+    r = symmetric_range(np.concatenate([np.ravel(panels[n]) for n in signed])) if signed else 1.0
+    for i, name in enumerate(names):
+        z = np.asarray(panels[name], np.float64)
+        if "s.d." in name:
+            trace = go.Heatmap(z=z, zmin=0.0, colorscale="Viridis", showscale=False)
+        else:
+            trace = go.Heatmap(z=z, zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=(i == 0),
+                               colorbar=dict(title=dict(text="x (field units)")))
+        fig.add_trace(trace, row=1, col=i + 1)
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i + 1 if i else ''}", constrain="domain",
+                         showticklabels=False, row=1, col=i + 1)
+        fig.update_xaxes(showticklabels=False, constrain="domain", title_text="x₂ (sites)", row=1, col=i + 1)
+    hole = np.where(np.asarray(mask, bool), np.nan, 1.0)
+    fig.add_trace(go.Heatmap(z=hole, colorscale=[[0, "rgba(0,0,0,0.35)"], [1, "rgba(0,0,0,0.35)"]],
+                             showscale=False, hoverinfo="skip"), row=1, col=1)
+    fig.update_yaxes(title_text="x₁ (sites)", row=1, col=1)
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=70, b=10))
+    return fig
+
+
+def moments_figure(exact_mean: np.ndarray, mean: Mapping[str, np.ndarray], exact_sd: np.ndarray,
+                   sd: Mapping[str, np.ndarray], title: str = "") -> go.Figure:
+    """Per unknown site: measured mean and s.d. against the exact conditional
+    ones (scatter on the diagonal = exact)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["mean of unknown sites", "s.d. of unknown sites"])
+    for col, (ex, series) in enumerate(((exact_mean, mean), (exact_sd, sd)), start=1):
+        ex = np.asarray(ex, np.float64)
+        lo, hi = float(np.min(ex)), float(np.max(ex))
+        for i, (name, v) in enumerate(series.items()):
+            fig.add_trace(go.Scatter(x=ex, y=np.asarray(v, np.float64), mode="markers", name=name,
+                                     marker=dict(color=PALETTE[i % len(PALETTE)], size=6),
+                                     showlegend=(col == 1)), row=1, col=col)
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="exact (diagonal)",
+                                 line=dict(color="black", dash="dash"), showlegend=(col == 1)), row=1, col=col)
+        fig.update_xaxes(title_text="exact conditional (field units)", row=1, col=col)
+        fig.update_yaxes(title_text="measured (field units)", row=1, col=col)
+    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+    return fig

@@ -1,0 +1,230 @@
+"""Multi-scale: coarse-to-fine generation of a GFF (SDEdit or the exact
+cascade), scored shell by shell against the exact spectrum; and inpainting
+against the exact conditional Gaussian."""
+
+import jax
+import numpy as np
+import streamlit as st
+
+from idf import ui
+from idf.diagnostics import (
+    gaussian_shell_stderr,
+    radial_average,
+    radial_power_spectrum,
+    reverse_output_variance,
+    shell_z_scores,
+)
+from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
+from idf.diffusion.conditioning import MASK_PRESETS, inpainting_denoiser, mask_preset
+from idf.diffusion.multiscale import (
+    REFINERS,
+    UPSAMPLERS,
+    exact_multiscale_power,
+    multiscale_sample,
+    scale_target,
+    start_step_for,
+)
+from idf.diffusion.sample import timesteps_for
+from idf.energy import GaussianFreeField
+from idf.ui import snippet
+from idf.viz.multiscale import inpainting_figure, moments_figure, pyramid_figure, radial_spectrum_figure
+
+SCALE_PRESETS = ["16,32,64", "32,64,128", "64,128,256", "32,128"]
+
+
+@st.cache_data(max_entries=16, show_spinner="Coarse-to-fine sampling …")
+def multiscale_run(scales: str, method: str, upsampling: str, t_star: float, steps: int, mass2: float,
+                   kT: float, n: int, seed: int) -> dict:
+    """Every scale's samples, radial spectra (measured, exact pipeline, target) and timings."""
+    sides = tuple(int(s) for s in scales.split(","))
+    gff, sched = GaussianFreeField(mass2=mass2, kT=kT), make_schedule("linear", 1000)
+    kw = dict(method=method, upsampling=upsampling, t_star=t_star, inference_steps=steps)
+    with ui.timed("multi-scale") as timing:
+        res = multiscale_sample(jax.random.key(seed), gff, sched, sides, n, **kw)
+    exact = exact_multiscale_power(gff, sched, sides, **kw)
+    fine = (sides[-1], sides[-1])
+    out = {"scales": sides, "seconds": res.seconds, "timing": timing, "samples": {}, "measured": {},
+           "exact": {}, "target": {}, "coarse_gff": {}, "z": {}}
+    for side, x, v in zip(sides, res.samples, exact, strict=True):
+        x = np.asarray(x)
+        shape = (side, side)
+        target = np.asarray(scale_target(gff, fine, shape).covariance_spectrum(shape), np.float64)
+        measured = radial_power_spectrum(x)
+        out["samples"][side] = x
+        out["measured"][side] = measured
+        out["exact"][side] = radial_average(v)
+        out["target"][side] = radial_average(target)
+        out["coarse_gff"][side] = radial_average(np.asarray(gff.covariance_spectrum(shape), np.float64))
+        se = gaussian_shell_stderr(v, n)
+        out["z"][side] = float(np.max(np.abs(shell_z_scores(measured, out["exact"][side], se))))
+    ab, abp = step_table(sched, timesteps_for(sched, steps, "trailing"))
+    p_fine = np.asarray(gff.covariance_spectrum(fine), np.float64)
+    single = radial_average(reverse_output_variance(p_fine, ab, abp, method="ddim")).power
+    want = out["target"][sides[-1]].power
+    out["bias"] = float(np.max(np.abs(out["exact"][sides[-1]].power / want - 1.0)))
+    out["single_bias"] = float(np.max(np.abs(single / want - 1.0)))
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner="Inpainting …")
+def inpainting_run(size: int, mass2: float, kT: float, preset: str, steps: int, n: int, seed: int) -> dict:
+    """Replacement inpainting and the exact conditional denoiser, against the exact conditional Gaussian."""
+    gff, sched = GaussianFreeField(mass2=mass2, kT=kT), make_schedule("linear", 1000)
+    shape = (size, size)
+    key_obs, key_rep, key_cond = jax.random.split(jax.random.key(seed), 3)
+    y = np.asarray(gff.sample_exact(key_obs, shape, 1)[0], np.float64)
+    mask = mask_preset(preset, shape, seed)
+    denoiser, mu, cond = inpainting_denoiser(gff, y, mask)
+    kw = dict(inference_steps=steps, spacing="trailing", known=(y, mask))
+    with ui.timed("inpainting") as timing:
+        rep = np.asarray(sample(key_rep, ExactGaussianDenoiser(gff), sched, shape, n, **kw).samples)
+        ex = np.asarray(sample(key_cond, denoiser, sched, shape, n, **kw).samples)
+    unk = ~mask
+    sd = np.sqrt(np.diag(cond)).reshape(shape)
+    out = {"y": y, "mask": mask, "mu": mu, "sd": sd, "timing": timing, "rep": rep, "cond": ex}
+    for name, x in (("rep", rep), ("cond", ex)):
+        m, s = x.mean(0), x.std(0, ddof=1)
+        out[f"{name}_mean"], out[f"{name}_sd"] = m, s
+        out[f"{name}_zmean"] = float(np.max(np.abs(m[unk] - mu[unk]) / (sd[unk] / np.sqrt(n))))
+        out[f"{name}_sdratio"] = float(np.max(np.abs(s[unk] / sd[unk] - 1.0)))
+        out[f"{name}_exact_known"] = bool(np.all(x[:, mask] == y.astype(x.dtype)[mask]))
+    return out
+
+
+ui.navigation.ensure_app()
+st.title("🔍 Multi-scale")
+st.caption("Generate the coarsest lattice, upsample, refine: SDEdit (noise to t* and denoise) or the exact "
+           "cascade (the coarse field's Fourier modes are known; the rest is generated). The target is a GFF, "
+           "so every scale is scored shell by shell against the exact answer.")
+
+c = ui.Controls("multiscale")
+scales = c.select("scales", "scales (lattice sides, coarse → fine)", SCALE_PRESETS, "32,64,128")
+method = c.select("method", "refinement", list(REFINERS), "sdedit",
+                  format_func={"sdedit": "SDEdit: noise to t*, denoise", "cascade": "cascade: exact known modes"}.get)
+up_labels = {"spectral": "spectral (Fourier zero-padding)", "bilinear": "bilinear (periodic)"}
+upsampling = c.select("up", "upsampling", list(UPSAMPLERS), "spectral", format_func=up_labels.get)
+t_star = c.slider("tstar", "t* (SDEdit start, fraction of T)", 0.05, 1.0, 0.3, 0.05,
+                  help="linear schedule, T = 1000: ᾱ = 0.40 at t* = 0.3, 0.079 at 0.5")
+steps = c.int_slider("steps", "reverse steps per scale", 10, 200, 50, 10)
+mass2 = c.slider("m2", "m² (finest lattice)", 0.01, 2.0, 0.1, 0.01)
+kT = c.slider("kT", "kT", 0.1, 5.0, 1.0, 0.05)
+n = c.int_slider("n", "batch size n", 2, 64, 16, 2)
+seed = c.int_slider("seed", "seed", 0, 999, 0)
+st.sidebar.divider()
+st.sidebar.markdown("**Inpainting** (dense exact reference)")
+size = c.int_slider("L_inp", "inpainting lattice side", 6, 16, 12, 2)
+preset = c.select("mask", "mask preset (known sites)", list(MASK_PRESETS), "centre hole")
+inp_steps = c.int_slider("inp_steps", "inpainting reverse steps", 20, 500, 100, 20)
+inp_n = c.int_slider("inp_n", "inpainting samples n", 64, 2048, 512, 64)
+c.prune()
+c.show_warnings()
+
+if method == "sdedit" and steps > start_step_for(make_schedule("linear", 1000), t_star) + 1:
+    st.error(f"{steps} steps do not fit below t* = {t_star:g}: raise t* or lower the steps.", icon="🚫")
+    st.stop()
+
+run = multiscale_run(scales, method, upsampling, t_star, steps, mass2, kT, n, seed)
+sides = run["scales"]
+fine = sides[-1]
+ui.status(run["timing"])
+
+m = st.columns(4)
+m[0].metric("total time", f"{sum(run['seconds']):.2f} s",
+            help="wall time of all scales, compile included on a first run (sidebar splits it)")
+m[1].metric("time per scale", " · ".join(f"{t:.2f}" for t in run["seconds"]) + " s")
+m[2].metric(f"exact pipeline bias at {fine}²", f"{100 * run['bias']:.1f} %",
+            help="largest shell error of the pipeline's exact expected power against the GFF "
+                 f"(single-scale {fine}² DDIM with the same steps: {100 * run['single_bias']:.1f} %)")
+m[3].metric(f"{fine}² samples vs exact pipeline", f"max |z| {run['z'][fine]:.2f}",
+            help=f"over every |q| shell, in exact standard errors of a shell mean over n = {n} samples of a "
+                 "stationary Gaussian with the exact pipeline power (approximate for bilinear SDEdit)")
+
+titles = [f"{s}² · {t:.2f} s" for s, t in zip(sides, run["seconds"], strict=True)]
+pyr = pyramid_figure([run["samples"][s][0] for s in sides], titles, title="Sample 0 at every scale (same box)")
+st.plotly_chart(pyr, key="pyramid")
+
+measured, exact = {}, {}
+for s in sides:
+    r2 = (fine / s) ** 2  # shows every scale in the finest lattice's normalisation
+    ms, ex = run["measured"][s], run["exact"][s]
+    measured[f"{s}² measured (×{r2:g})"] = (ms.q, r2 * ms.power, r2 * ms.stderr)
+    exact[f"{s}² exact pipeline (×{r2:g})"] = (ex.q, r2 * ex.power)
+exact[f"target GFF at {fine}²"] = (run["target"][fine].q, run["target"][fine].power)
+coarse = sides[0]
+r2 = (fine / coarse) ** 2
+exact[f"same GFF sampled on {coarse}² (×{r2:g}): not the target"] = (run["coarse_gff"][coarse].q,
+                                                                    r2 * run["coarse_gff"][coarse].power)
+fig_spec = radial_spectrum_figure(measured, exact, title="Radially averaged power spectrum vs exact")
+st.plotly_chart(fig_spec, key="spectrum")
+
+st.subheader("Inpainting")
+inp = inpainting_run(size, mass2, kT, preset, inp_steps, inp_n, seed)
+k = st.columns(4)
+k[0].metric("known sites kept exactly", "yes" if inp["rep_exact_known"] and inp["cond_exact_known"] else "no")
+k[1].metric("replacement: mean error", f"max |z| {inp['rep_zmean']:.1f}",
+            help="unknown sites, in standard errors of the mean; the replacement method is not exact")
+k[2].metric("exact conditional denoiser: mean error", f"max |z| {inp['cond_zmean']:.1f}")
+k[3].metric("s.d. error (replacement / exact)", f"{100 * inp['rep_sdratio']:.0f} % / {100 * inp['cond_sdratio']:.0f} %")
+panels = {"observation (hole shaded)": inp["y"], "replacement sample": inp["rep"][0],
+          "exact-denoiser sample": inp["cond"][0], "exact conditional mean": inp["mu"],
+          "exact conditional s.d.": inp["sd"]}
+fig_inp = inpainting_figure(panels, inp["mask"], title=f"{preset}: {int((~inp['mask']).sum())} unknown sites")
+st.plotly_chart(fig_inp, key="inpaint")
+unk = ~inp["mask"]
+fig_mom = moments_figure(inp["mu"][unk], {"replacement": inp["rep_mean"][unk], "exact denoiser": inp["cond_mean"][unk]},
+                         inp["sd"][unk], {"replacement": inp["rep_sd"][unk], "exact denoiser": inp["cond_sd"][unk]},
+                         title=f"Unknown sites against the exact conditional Gaussian (n = {inp_n})")
+st.plotly_chart(fig_mom, key="moments")
+
+arrays = {f"scale_{s}": run["samples"][s] for s in sides}
+for s in sides:
+    arrays |= {f"radial_power_{s}": run["measured"][s].power, f"radial_stderr_{s}": run["measured"][s].stderr,
+               f"radial_exact_{s}": run["exact"][s].power, f"radial_target_{s}": run["target"][s].power}
+arrays |= {"seconds": np.asarray(run["seconds"]), "inpaint_observation": inp["y"], "inpaint_mask": inp["mask"],
+           "inpaint_replacement": inp["rep"], "inpaint_exact_denoiser": inp["cond"],
+           "inpaint_exact_mean": inp["mu"], "inpaint_exact_sd": inp["sd"]}
+config = {"page": "multiscale", **c.values}
+ui.downloads.buttons("multiscale", arrays, config,
+                     figures={"pyramid": pyr, "spectrum": fig_spec, "inpainting": fig_inp, "moments": fig_mom})
+
+code = ["import jax, numpy as np", "from idf.diagnostics import radial_average, radial_power_spectrum",
+        "from idf.diffusion import make_schedule",
+        "from idf.diffusion.multiscale import multiscale_sample, exact_multiscale_power",
+        "from idf.energy import GaussianFreeField", "",
+        f"gff, schedule = GaussianFreeField(mass2={mass2!r}, kT={kT!r}), make_schedule('linear', 1000)",
+        f"kw = dict(method={method!r}, upsampling={upsampling!r}, t_star={t_star!r}, inference_steps={steps})",
+        "res = " + snippet.call("multiscale_sample", snippet.raw(f"jax.random.key({seed})"), snippet.raw("gff"),
+                                snippet.raw("schedule"), sides, n, snippet.raw("**kw")),
+        f"exact = exact_multiscale_power(gff, schedule, {sides}, **kw)",
+        "print(radial_power_spectrum(np.asarray(res.samples[-1])).power / radial_average(exact[-1]).power)"]
+snippet.show(code, c.values)
+
+ui.explain.physics(
+    "**How the scales relate.** The target lives on the finest lattice L. A coarse lattice l = L/r holds its "
+    "*Fourier truncation*: E|x̂_q|² = P_L(q)/r² for the l² coarse wavenumbers (unitary FFT: spectral upsampling "
+    "multiplies modes by r). That is **not** the same GFF sampled on the coarse lattice (dashed line): at small q "
+    "the truncation is kT/(λ + r²m²), the mass in lattice units grows with the spacing.\n\n"
+    "**SDEdit** noises the upsampled field to t* and runs the unconditional reverse loop from there. The modes "
+    "the coarse scale lacks start with variance 1 − ᾱ_t* instead of ᾱ_t*·P + 1 − ᾱ_t*, so the fine spectrum is "
+    "too low at high |q| unless t* is close to T (and then the coarse scale contributes little).\n\n"
+    "**Cascade (exact).** The coarse field fixes the fine modes with |q_i| < l/2. Given x₀ there, ε is known: "
+    "ε = (x_t − √ᾱ·x₀)/√(1−ᾱ). The other modes of a free field are independent of them, so the unconditional "
+    "exact ε̂ applies. Both are the Bayes-optimal ε̂ given the coarse field: the fine field is the fine GFF, up "
+    "to each reverse loop's own discretisation bias (the dashed 'exact pipeline' lines, computed mode by mode; "
+    "the coarse loops work on smaller per-mode powers P/r², where DDIM with few steps is more biased).\n\n"
+    "**Inpainting.** The exact reference is the conditional Gaussian of the unknown sites given the known ones "
+    "(dense linear algebra). The replacement method (known sites reset to the noised observation each step) "
+    "keeps the known sites exactly but is *not* conditional sampling; the exact conditional denoiser "
+    "√(1−ᾱ)(ᾱS + (1−ᾱ)I)⁻¹(x_t − √ᾱμ) is.",
+    [
+        ("Multi-scale generation: < 10 s for 3 scales (64, 128, 256)",
+         "after compilation a few tenths of a second per batch on a CPU (bench/bench_multiscale.py); "
+         "compiling the three loops is the slow part"),
+        ("upsample with bilinear interpolation (jax.image.resize) and run fewer reverse steps",
+         "that is SDEdit: its high-|q| modes are measurably too quiet (exact bias shown above); "
+         "jax.image.resize also ignores the periodic boundary, ours wraps"),
+        ("a full implementation would use cascaded diffusion",
+         "for the GFF the cascade's conditional denoiser is exact and implemented: the coarse modes survive "
+         "to the fine field unchanged"),
+    ],
+)
