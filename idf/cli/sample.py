@@ -15,7 +15,7 @@ import numpy as np
 
 from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded
-from idf.energy import LATTICE_ENERGIES, make_energy
+from idf.energy import LATTICE_ENERGIES, make_energy, parse_energy
 from idf.io import save_npz
 from idf.samplers import SAMPLERS, divergence_report, make_sampler, run_chains
 
@@ -24,7 +24,11 @@ MAX_BYTES = 2 * 1024**3
 
 def register(sub) -> None:
     p = sub.add_parser("sample", help="MCMC chains (ULA, MALA, MH, HMC, NUTS) on a lattice energy")
-    p.add_argument("--energy", choices=list(LATTICE_ENERGIES), default="gff")
+    p.add_argument("--energy", choices=[*LATTICE_ENERGIES, "custom"], default="gff",
+                   help="custom: φ typed with --expr in the safe expression language (see README)")
+    p.add_argument("--expr", default=None, help="custom energy, e.g. '0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2)'")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a float parameter of --expr (repeatable), e.g. --param m2=1")
     p.add_argument("--size", type=bounded(int, 2, 256), default=8, help="lattice side L (field is L×L)")
     p.add_argument("--mass2", type=bounded(float), default=None,
                    help="m² (default: the energy's own: gff 1, phi4 −4, lattice 0)")
@@ -57,10 +61,13 @@ def run(args) -> int:
         raise UsageError("the samples would need over 2 GiB: lower --chains, --steps or --size, or raise --thin")
     if args.adapt and args.sampler == "langevin":
         raise UsageError("--adapt needs an acceptance probability: use it with mala, mh, hmc or nuts")
-    energy = make_energy(
-        args.energy, mass2=args.mass2, coupling=args.coupling, kT=args.kT,
-        w_kinetic=args.w_kinetic, w_potential=args.w_potential, w_thermal=args.w_thermal,
-    )
+    if args.energy == "custom":
+        energy = _custom_energy(args)
+    else:
+        energy = make_energy(
+            args.energy, mass2=args.mass2, coupling=args.coupling, kT=args.kT,
+            w_kinetic=args.w_kinetic, w_potential=args.w_potential, w_thermal=args.w_thermal,
+        )
     energy.check_normalizable(shape)
     sampler = make_sampler(args.sampler, args.step_size, args.leapfrog)
     key_init, key_run = jax.random.split(jax.random.key(args.seed))
@@ -85,7 +92,10 @@ def run(args) -> int:
     if args.sampler == "hmc":
         arrays["delta_H"] = np.asarray(result.delta_H)
     config = {k: v for k, v in vars(args).items() if k != "func"}
-    config["energy_params"] = {k: float(v) for k, v in vars(energy).items()}
+    config["energy_params"] = (
+        {"source": energy.source, **{k: float(v) for k, v in energy.params.items()}, "kT": float(energy.kT)}
+        if args.energy == "custom" else {k: float(v) for k, v in vars(energy).items()}
+    )
     config["final_step_size"] = float(result.step_size)
     config["seconds_including_compile"] = seconds
     config["x_init"] = "independent N(0, 0.25) sites"
@@ -98,3 +108,19 @@ def run(args) -> int:
         f"{seconds:.1f} s"
     )
     return 0
+
+
+def _custom_energy(args):
+    """--expr and --param NAME=VALUE -> a CustomEnergy (never eval'd)."""
+    if not args.expr:
+        raise UsageError("--energy custom needs --expr, e.g. --expr '0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2)'")
+    params = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        try:
+            params[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE with a number, e.g. m2=1")
+    return parse_energy(args.expr, params, kT=args.kT)

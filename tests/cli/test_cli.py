@@ -72,3 +72,32 @@ def test_console_script_help_and_error():
     assert ok.returncode == 0 and "diffuse" in ok.stdout and "schedule" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "idf.cli", "diffuse", "--eta", "-1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_sample_custom_energy_equals_the_builtin_gff(tmp_path):
+    """The same chains (same seed) on the typed GFF and on GaussianFreeField."""
+    common = ["sample", "--size", "6", "--sampler", "mala", "--step-size", "0.2", "--chains", "4",
+              "--steps", "50", "--burn-in", "10", "--seed", "3"]
+    assert main([*common, "--energy", "gff", "--mass2", "0.7", "--out", str(tmp_path / "a.npz")]) == 0
+    assert main([*common, "--energy", "custom", "--expr", "0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2)",
+                 "--param", "m2=0.7", "--out", str(tmp_path / "b.npz")]) == 0
+    a, _ = load_npz(tmp_path / "a.npz")
+    b, config = load_npz(tmp_path / "b.npz")
+    np.testing.assert_allclose(a["samples"], b["samples"], rtol=1e-4, atol=1e-5)
+    assert config["energy_params"]["m2"] == 0.7
+
+
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        (["--expr", "__import__('os').system('true')"], "not allowed"),
+        (["--expr", "x.__class__"], "attribute"),
+        (["--expr", "0.5*sum(grad(x)**2) - 2*sum(x**2)"], "unbounded below"),
+        (["--expr", "sum(x**2)", "--param", "m2"], "NAME=VALUE"),
+        ([], "--expr"),
+    ],
+)
+def test_sample_custom_energy_errors(extra, needle, capsys, tmp_path):
+    code = main(["sample", "--energy", "custom", *extra, "--out", str(tmp_path / "x.npz")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and len(err.splitlines()) == 1
