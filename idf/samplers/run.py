@@ -166,8 +166,11 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
             smp = replace(sampler, step_size=jnp.exp(jnp.where(t < burn_in, da.log_step, da.log_step_avg)))
         keys = jax.random.split(step_key, num_chains)
         new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
-        frozen = div | info.divergent
-        fresh = info.divergent & ~div
+        # While step-size adaptation explores, a divergent trial step is a
+        # rejection (acceptance 0 pushes ε down), not a reason to freeze a chain.
+        diverged = info.divergent & ~(adapt & (t < burn_in)) if adapt else info.divergent
+        frozen = div | diverged
+        fresh = diverged & ~div
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
         states = jax.tree.map(lambda o, n: jnp.where(expand(frozen, n), o, n), states, new)
         flags = (frozen, jnp.where(fresh, t, div_step), jnp.where(fresh, info.proposal_energy, div_energy))

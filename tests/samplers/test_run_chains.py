@@ -131,3 +131,12 @@ def test_dual_averaging_reaches_the_target_acceptance(sampler, target):
     r = run_chains(sampler, energy, jax.random.key(0), x0, 400, burn_in=400, adapt=True, target_accept=target)
     assert float(r.step_size) > 5 * 0.01
     assert abs(float(r.acceptance_prob.mean()) - target) < 0.07
+
+
+def test_a_divergent_trial_step_during_adaptation_does_not_freeze_the_chains():
+    """Regression: on stiff φ⁴ one overflowing trial step while dual averaging
+    explored used to freeze every chain (step size → 0, acceptance 0)."""
+    x0 = 0.5 * jax.random.normal(jax.random.key(0), (8, 8, 8))
+    r = run_chains(HMC(0.1, 10), Phi4(-4.0, 8.0), jax.random.key(1), x0, 300, burn_in=300, adapt=True, warn=False)
+    assert not bool(np.any(np.asarray(r.divergent)))
+    assert 0.6 < float(np.mean(r.acceptance_prob)) < 0.95 and float(r.step_size) > 0.02

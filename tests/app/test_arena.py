@@ -1,0 +1,194 @@
+"""Sampler arena page: renders by default, controls change the numbers, the
+numbers equal ``idf sample``'s for the same settings and seed, ULA's bias is
+visible on the GFF while MALA and HMC are close, improper targets are an
+error, bad URLs warn, toys and φ⁴ render."""
+
+import numpy as np
+import pytest
+from conftest import assert_clean, metrics, page
+
+from idf import _tracing
+from idf.cli import main as cli_main
+from idf.ui import arena
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_default_render_shows_three_samplers_and_the_table():
+    at = page("arena").run()
+    assert_clean(at)
+    assert not at.error
+    t = table(at)
+    assert list(t.index) == ["ULA", "MALA", "HMC"]
+    assert t.loc["ULA", "acceptance"] == 1.0
+    assert 0.5 < t.loc["HMC", "acceptance"] <= 1.0
+    assert t.loc["HMC", "n (draws)"] == 8 * 500
+    m = metrics(at)
+    assert "HMC acceptance" in m and m["rms ΔH"].endswith("kT")
+    assert len(at.get("plotly_chart")) >= 6
+
+
+def test_step_size_changes_acceptance_without_recompiling():
+    at = page("arena").run()
+    before = table(at).loc["HMC", "acceptance"]
+    traces = _tracing.traces("run_chains")
+    at.slider(key="arena.lattice.eps_hmc").set_value(0.3).run()
+    assert_clean(at)
+    after = table(at).loc["HMC", "acceptance"]
+    assert after < before - 0.05
+    assert _tracing.traces("run_chains") == traces  # ε is traced: a new value reuses the compiled loop
+    assert at.query_params["eps_hmc"] == ["0.3"] or at.query_params["eps_hmc"] == "0.3"
+
+
+def test_page_numbers_equal_the_cli(tmp_path):
+    """Same settings, same seed: the page's HMC acceptance and ESS inputs are
+    the CLI's to float precision (one seed→key convention)."""
+    out = tmp_path / "s.npz"
+    status = cli_main(["sample", "--energy", "gff", "--size", "8", "--mass2", "1", "--kT", "1", "--sampler", "hmc",
+                       "--step-size", "0.1", "--leapfrog", "10", "--chains", "8", "--steps", "500",
+                       "--burn-in", "200", "--seed", "3", "--out", str(out)])
+    assert status == 0
+    cli = np.load(out, allow_pickle=True)
+    at = page("arena", samplers="mala,hmc", seed="3").run()
+    assert_clean(at)
+    t = table(at)
+    assert t.loc["HMC", "acceptance"] == pytest.approx(float(cli["acceptance"].mean()), abs=1e-6)
+    assert t.loc["HMC", "acceptance rate"] == pytest.approx(float(cli["accepted"].mean()), abs=1e-9)
+    assert metrics(at)["HMC acceptance"] == f"{cli['acceptance'].mean():.3f}"
+
+
+def test_gff_mala_hmc_close_ula_biased_at_large_step():
+    """8×8 GFF, m² = 1, 8 chains × 500 steps (n = 4000, i.i.d. bias N/(2n) = 0.008):
+    MALA and HMC have small KL; ULA at ε = 0.3 has exact stationary KL ≈ 0.9 nats
+    (mode variances kT/[A(1 − εA/4kT)]), and its measured KL shows it."""
+    at = page("arena", eps_langevin="0.3").run()
+    assert_clean(at)
+    t = table(at)
+    kl = t["Fourier KL (nats)"]
+    assert kl["HMC"] < 0.06 and kl["MALA"] < 0.1
+    exact_ula = t.loc["ULA", "exact KL, n → ∞ (nats)"]
+    assert exact_ula > 0.5
+    assert kl["ULA"] > 5 * max(kl["HMC"], kl["MALA"])
+    assert kl["ULA"] == pytest.approx(exact_ula, rel=0.3)
+
+
+def test_improper_document_energy_is_an_error_not_a_crash():
+    at = page("arena", target="lattice", m2="1").run()
+    assert_clean(at)
+    assert at.error and "improper" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_bad_url_values_warn():
+    at = page("arena", target="nope", samplers="hmc,bogus", eps_hmc="x", steps="1e9", adapt="maybe").run()
+    assert_clean(at)
+    text = " ".join(w.value for w in at.warning)
+    for bad in ("target=nope", "samplers=hmc,bogus", "eps_hmc=x", "steps=1e9", "adapt=maybe"):
+        assert bad in text
+    assert list(table(at).index) == ["HMC"]
+
+
+def test_toy_target_draws_trajectories_and_marginals():
+    at = page("arena", target="banana", samplers="mh,hmc", steps="200", burn="100").run()
+    assert_clean(at)
+    t = table(at)
+    assert list(t.index) == ["RW-MH", "HMC"]
+    assert "ESS bulk (x₁)" in t.columns and "Fourier KL (nats)" not in t.columns
+    assert 0.05 < t.loc["RW-MH", "acceptance"] < 0.95
+
+
+def test_diffusion_as_a_sampler_on_the_gff():
+    at = page("arena", samplers="hmc,diffusion", steps="200").run()
+    assert_clean(at)
+    t = table(at)
+    # i.i.d. draws: ESS ≈ n = 1600; KL ≈ the loop's exact KL (0.017 at 100 cosine DDIM steps)
+    # plus the finite-sample bias N/(2n) = 64/3200 = 0.02
+    assert t.loc["Diffusion", "ESS bulk (m)"] > 0.7 * 1600
+    exact = t.loc["Diffusion", "exact KL, n → ∞ (nats)"]
+    assert exact == pytest.approx(0.0174, abs=2e-3)
+    assert t.loc["Diffusion", "Fourier KL (nats)"] < exact + 0.06
+
+
+def test_unet_offered_only_where_a_checkpoint_matches():
+    at = page("arena").run()
+    options = at.multiselect(key="arena.samplers").options
+    has_unet = arena.unet_checkpoint_for("gff", (("kT", 1.0), ("mass2", 1.0)), 8) is not None
+    assert ("U-Net diffusion" in " ".join(options)) == has_unet
+    at = page("arena", gff_m2="2.0").run()
+    assert "U-Net diffusion" not in " ".join(at.multiselect(key="arena.samplers").options)
+
+
+@pytest.mark.slow
+def test_unet_diffusion_sampler():
+    if arena.unet_checkpoint_for("gff", (("kT", 1.0), ("mass2", 1.0)), 8) is None:
+        pytest.skip("no shipped U-Net for the 8×8 GFF")
+    at = page("arena", samplers="hmc,unet", steps="200").run()
+    assert_clean(at)
+    t = table(at)
+    assert t.loc["U-Net diffusion", "n (draws)"] == 8 * arena.UNET_DRAWS
+    assert t.loc["U-Net diffusion", "Fourier KL (nats)"] < 0.5
+
+
+@pytest.mark.slow
+def test_phi4_broken_phase_and_the_eps_sweep():
+    at = page("arena", target="phi4", phase="broken", samplers="mala,hmc", steps="300").run()
+    assert_clean(at)
+    t = table(at)
+    assert set(t["P(m > 0) (exact ½)"]) <= set(np.linspace(0, 1, 8 * 300 + 1))
+    assert "sign flips of m per chain" in t.columns
+    at.button(key="arena.sweep").click().run()
+    assert_clean(at)
+    assert any("slope" in (c.proto.spec or "") for c in at.get("plotly_chart"))
+
+
+def test_figures_export_to_png_and_gif():
+    """Every arena figure redraws with matplotlib (the PNG downloads) and the
+    side-by-side animation encodes as a GIF."""
+    from idf.ui import arena
+    from idf.viz import arena as arena_viz
+    from idf.viz import figure_png, frames_gif
+
+    rng = np.random.default_rng(0)
+    ref = arena.toy_reference("banana", (("a", 1.5), ("b", 0.5)), grid=40)
+    drawing = {"trajectory": rng.normal(size=(20, 2)), "proposals": rng.normal(size=(20, 2)),
+               "accepted": rng.random(20) < 0.5, "paths": rng.normal(size=(3, 11, 2))}
+    frames = {"HMC": rng.normal(size=(5, 4, 4)), "MALA": rng.normal(size=(5, 4, 4))}
+    figs = [
+        arena_viz.toy_trajectories(ref, {"HMC": drawing}),
+        arena_viz.toy_marginals(ref, {"HMC": rng.normal(size=(100, 2))}),
+        arena_viz.animated_fields(frames, [f"step {i}" for i in range(5)]),
+        arena_viz.m_histograms({"HMC": rng.normal(size=(2, 50))}, {"kind": "samples", "m": rng.normal(size=99),
+                                                                    "label": "ref"}),
+        arena_viz.metric_bars({"acceptance (1)": {"HMC": 0.9, "ULA": float("nan")}, "τ (steps)": {"HMC": 3.0}},
+                              log=("τ (steps)",)),
+        arena_viz.delta_h_figure(np.array([[0.1, np.nan], [0.2, -0.1]]), np.array([1, -1])),
+        arena_viz.eps_scaling_figure(np.array([0.05, 0.1, 0.2]), np.array([0.01, 0.04, 0.16]), 2.0),
+        arena_viz.kl_steps_figure({"HMC": {"n": np.array([8, 80]), "kl": np.array([1.0, 0.1]),
+                                           "bias": np.array([4.0, 0.4])}}, {"HMC": 0.3}),
+    ]
+    for fig in figs:
+        assert figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert frames_gif(arena.gif_frames(frames))[:6] == b"GIF89a"
+
+
+def test_divergences_are_warnings_not_crashes():
+    """ULA at ε = 0.6 on the GFF (εA_max = 5.4 > 4kT: unstable) and HMC at ε = 0.6 with
+    L = 40 blow up; the page reports each diverged chain and still renders."""
+    at = page("arena", samplers="langevin,hmc", eps_langevin="0.6", eps_hmc="0.6", L_hmc="40").run()
+    assert_clean(at)
+    text = " ".join(w.value for w in at.warning)
+    assert "ULA" in text and "diverged" in text
+    t = table(at)
+    assert t.loc["ULA", "divergent chains"] > 0
+    assert t.loc["ULA", "exact KL, n → ∞ (nats)"] == np.inf
+
+
+def test_adaptation_reports_the_final_step_size():
+    at = page("arena", samplers="langevin,hmc", adapt="1").run()
+    assert_clean(at)
+    t = table(at)
+    assert t.loc["ULA", "ε (final)"] == pytest.approx(0.05)  # ULA has no acceptance test: never adapted
+    assert t.loc["HMC", "ε (final)"] != pytest.approx(0.1)
+    assert 0.6 < t.loc["HMC", "acceptance"] < 0.95  # dual averaging aims at 0.8
