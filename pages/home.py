@@ -1,14 +1,39 @@
-"""Home: what IDF Explorer is and which device JAX runs on."""
+"""Home: what IDF Explorer is, for whom, which device JAX runs on, and the pages."""
 
-import jax
 import streamlit as st
 
-import idf
+from idf import ui, viz
+from idf.ui import compute
 
-st.title("IDF Explorer")
-st.write(
-    "A browser lab for physics-informed diffusion and Boltzmann sampling on 2-D lattice fields, "
-    f"built on the `idf` JAX library (version {idf.__version__})."
+ui.navigation.ensure_app()
+st.title("🌡️ IDF Explorer")
+st.markdown(
+    "A browser lab for **physics-informed diffusion and Boltzmann sampling on 2-D lattice fields**, built on "
+    "the `idf` JAX library. It takes the design document *IDF Architecture* at its word — an energy φ(x), "
+    "forward and reverse diffusion guided by it, Boltzmann samplers — and shows, next to every claim, what is "
+    "exactly true. The targets are Gaussian free fields (exact samples, exact entropy, exact KL) and φ⁴ theory, "
+    "so every number on these pages is checked against a known answer."
 )
-device = jax.devices()[0]
-st.info(f"JAX {jax.__version__} runs on **{device.platform.upper()}**: {device.device_kind}")
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(
+        "**For whom:** physicists and ML researchers who want to *see* diffusion and MCMC on fields; teachers "
+        "running a live demo; anyone tuning a schedule, a guidance scale or a temperature quickly.\n\n"
+        "**Pages**\n"
+        "- ⛰️ **Energy landscape** — pick φ (the document's energy, GFF, φ⁴, 2-D toys); see a field, its terms, "
+        "the spectrum A(k) and whether a Boltzmann distribution exists at all.\n"
+        "- ➡️ **Forward diffusion** — schedules, ᾱ and SNR, the noising animation, exact entropy H(t) and "
+        "KL(q_t‖N(0,I)).\n"
+        "- ⬅️ **Reverse diffusion** — DDPM/DDIM with exact, energy-only (or U-Net) denoisers, guidance, "
+        "temperature, the rescaling constraint; samples scored against the exact target.\n"
+        "- 🏟️ **Sampler arena**, 🔍 **Multi-scale**, 🧠 **Training**, ✅ **Physics checks** — when installed.\n\n"
+        "Every control is in the sidebar and in the URL: copy the address bar to share the exact view. "
+        "Each page offers its data (.npz), its figures (.png), its animation (.gif) and the Python that "
+        "reproduces it."
+    )
+    st.info(f"JAX runs on **{ui.device_label()}** · {ui.versions()}", icon="🖥️")
+with right:
+    field = compute.gff_picture()
+    st.plotly_chart(viz.field_heatmap(field, title="A Gaussian free field, 64×64, m² = 0.05 (exact sample)"),
+                    key="picture")
+ui.status(None)

@@ -1,0 +1,18 @@
+"""Streamlit glue shared by every page: URL-bound controls (``Controls``), the
+sidebar status block, cached compute wrappers, downloads and the
+reproduce-in-Python snippet. The math lives in ``idf``; the figures in
+``idf.viz``."""
+
+from idf.ui import _jaxconfig
+
+_jaxconfig.configure()
+
+from idf.ui import compute, downloads, explain, navigation, snippet  # noqa: E402
+from idf.ui.params import Controls  # noqa: E402
+from idf.ui.sidebar import device_label, status, versions  # noqa: E402
+from idf.ui.timing import Timing, timed  # noqa: E402
+
+__all__ = [
+    "Controls", "Timing", "compute", "device_label", "downloads", "explain", "navigation", "snippet", "status", "timed",
+    "versions",
+]

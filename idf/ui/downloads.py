@@ -1,0 +1,47 @@
+"""Download buttons: the run as .npz (``idf.io.save_npz``), the animation as
+GIF, figures as PNG. Files are built only when clicked (callable data)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from idf.io import save_npz
+from idf.viz import figure_png, frames_gif
+
+
+def npz_bytes(arrays: Mapping[str, Any], config: Mapping[str, Any]) -> bytes:
+    """The arrays and the run's configuration as an .npz file in memory."""
+    buf = io.BytesIO()
+    save_npz(buf, dict(arrays), dict(config))
+    return buf.getvalue()
+
+
+def buttons(
+    stem: str,
+    arrays: Mapping[str, Any],
+    config: Mapping[str, Any],
+    *,
+    frames: np.ndarray | None = None,
+    figures: Mapping[str, go.Figure] | None = None,
+    container: Any = None,
+) -> None:
+    """One row of download buttons for a page's current view."""
+    where = container if container is not None else st
+    cols = where.columns([1, 1, 1, 2])
+    cols[0].download_button("⬇ data (.npz)", data=lambda: npz_bytes(arrays, config), file_name=f"{stem}.npz",
+                            mime="application/octet-stream", on_click="ignore", key=f"dl.{stem}.npz")
+    if frames is not None:
+        cols[1].download_button("⬇ animation (.gif)", data=lambda: frames_gif(frames), file_name=f"{stem}.gif",
+                                mime="image/gif", on_click="ignore", key=f"dl.{stem}.gif")
+    if figures:
+        with cols[2].popover("⬇ figures (.png)"):
+            for name, fig in figures.items():
+                st.download_button(f"{name}.png", data=(lambda f=fig: figure_png(f)),
+                                   file_name=f"{stem}_{name}.png", mime="image/png", on_click="ignore",
+                                   key=f"dl.{stem}.{name}.png")

@@ -1,0 +1,117 @@
+"""Lattice fields as heatmaps: one field, a panel of fields, and an animation
+played in the browser (Plotly frames with Play/Pause buttons and a step slider)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+COLORSCALE = "RdBu_r"  # diverging: fields are signed, zero is white
+
+
+def symmetric_range(values: np.ndarray, quantile: float = 0.995) -> float:
+    """A colour range ±r that holds ``quantile`` of |values| (r > 0, finite)."""
+    finite = np.abs(np.asarray(values, np.float64))
+    finite = finite[np.isfinite(finite)]
+    r = float(np.quantile(finite, quantile)) if finite.size else 1.0
+    return r if r > 0 else 1.0
+
+
+def subsample_frames(num_frames: int, max_frames: int = 60) -> np.ndarray:
+    """Indices of at most ``max_frames`` evenly spaced frames, first and last kept."""
+    if num_frames <= max_frames:
+        return np.arange(num_frames)
+    return np.unique(np.round(np.linspace(0, num_frames - 1, max_frames)).astype(int))
+
+
+def _heatmap(z: np.ndarray, r: float, colorbar_title: str, **kw) -> go.Heatmap:
+    return go.Heatmap(
+        z=np.asarray(z, np.float64), zmin=-r, zmax=r, colorscale=COLORSCALE,
+        colorbar=dict(title=dict(text=colorbar_title)), **kw,
+    )
+
+
+def _lattice_axes(fig: go.Figure, **kw) -> None:
+    fig.update_xaxes(title_text="site x₂ (lattice units)", constrain="domain", **kw)
+    fig.update_yaxes(title_text="site x₁ (lattice units)", scaleanchor="x", autorange="reversed",
+                     constrain="domain", **kw)
+
+
+def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (field units)") -> go.Figure:
+    """One field [H, W] as a heatmap with lattice axes."""
+    field = np.asarray(field)
+    fig = go.Figure(_heatmap(field, symmetric_range(field), colorbar_title))
+    _lattice_axes(fig)
+    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,
+               colorbar_title: str = "x (field units)") -> go.Figure:
+    """A panel of fields [n, H, W] on one shared colour scale, square cells."""
+    fields = np.asarray(fields)
+    n = len(fields)
+    cols = min(cols, n)
+    rows = int(np.ceil(n / cols))
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.015, vertical_spacing=0.06,
+                        subplot_titles=[f"sample {i}" for i in range(n)])
+    r = symmetric_range(fields)
+    for i, f in enumerate(fields):
+        fig.add_trace(_heatmap(f, r, colorbar_title, showscale=(i == 0)), row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, autorange="reversed", constrain="domain")
+    for c in range(1, cols + 1):
+        fig.update_xaxes(title_text="x₂ (sites)", row=rows, col=c)
+    for rr in range(1, rows + 1):
+        fig.update_yaxes(title_text="x₁ (sites)", row=rr, col=1)
+    fig.update_layout(title=title, height=200 * rows + 90, margin=dict(l=10, r=10, t=70, b=10))
+    return fig
+
+
+def animated_heatmap(
+    frames: np.ndarray,
+    labels: Sequence[str],
+    title: str = "",
+    colorbar_title: str = "x (field units)",
+    frame_ms: int = 80,
+) -> go.Figure:
+    """An animation of fields [F, H, W] played in the browser.
+
+    ``labels`` name each frame (shown on the slider, e.g. "t = 250"). One
+    colour range for all frames, so the eye sees amplitudes change.
+    """
+    frames = np.asarray(frames, np.float64)
+    labels = [str(s) for s in labels]
+    if len(labels) != len(frames):
+        raise ValueError(f"{len(frames)} frames but {len(labels)} labels")
+    r = symmetric_range(frames)
+    fig = go.Figure(
+        data=[_heatmap(frames[0], r, colorbar_title)],
+        frames=[go.Frame(data=[_heatmap(f, r, colorbar_title)], name=lab)
+                for f, lab in zip(frames, labels, strict=True)],
+    )
+    play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0),
+                fromcurrent=True, mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        title=title,
+        margin=dict(l=10, r=10, t=40, b=120),
+        height=580,
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top",
+            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                     dict(label="⏸ Pause", method="animate", args=[[None], pause])],
+        )],
+        sliders=[dict(
+            active=0, x=0.36, len=0.64, y=-0.17, yanchor="top",
+            currentvalue=dict(prefix="", xanchor="right"),
+            steps=[dict(label=lab, method="animate",
+                        args=[[lab], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                          transition=dict(duration=0))]) for lab in labels],
+        )],
+    )
+    _lattice_axes(fig)
+    return fig

@@ -1,0 +1,19 @@
+"""Home page and the app's navigation."""
+
+from conftest import ROOT, TIMEOUT, assert_clean
+from streamlit.testing.v1 import AppTest
+
+
+def test_app_default_page_is_home_and_names_the_device():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert_clean(at)
+    assert at.title[0].value.endswith("IDF Explorer")
+    assert any("JAX runs on" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_app_switches_to_every_page_of_ours():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    for name in ("energy", "forward", "reverse"):
+        at.switch_page(f"pages/{name}.py").run()
+        assert_clean(at)
