@@ -13,14 +13,14 @@ st.set_page_config(page_title="IDF Explorer", page_icon=":material/thermostat:",
 HERE = Path(__file__).parent
 # (file, title, icon, url path). A page whose file is not there yet is skipped.
 PAGE_TABLE = [
-    ("pages/home.py", "Home", ":material/home:", "home"),
-    ("pages/energy.py", "Energy landscape", ":material/landscape:", "energy"),
-    ("pages/forward.py", "Forward diffusion", ":material/arrow_forward:", "forward"),
-    ("pages/reverse.py", "Reverse diffusion", ":material/arrow_back:", "reverse"),
-    ("pages/arena.py", "Sampler arena", ":material/compare:", "arena"),
-    ("pages/multiscale.py", "Multi-scale", ":material/zoom_in:", "multiscale"),
-    ("pages/training.py", "Training", ":material/model_training:", "training"),
-    ("pages/physics.py", "Physics checks", ":material/verified:", "physics"),
+    ("app_pages/home.py", "Home", ":material/home:", "home"),
+    ("app_pages/energy.py", "Energy landscape", ":material/landscape:", "energy"),
+    ("app_pages/forward.py", "Forward diffusion", ":material/arrow_forward:", "forward"),
+    ("app_pages/reverse.py", "Reverse diffusion", ":material/arrow_back:", "reverse"),
+    ("app_pages/arena.py", "Sampler arena", ":material/compare:", "arena"),
+    ("app_pages/multiscale.py", "Multi-scale", ":material/zoom_in:", "multiscale"),
+    ("app_pages/training.py", "Training", ":material/model_training:", "training"),
+    ("app_pages/physics.py", "Physics checks", ":material/verified:", "physics"),
 ]
 
 pages = [

@@ -62,8 +62,8 @@ async def _idle(page, timeout: float) -> None:
     await page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout * 1000)
     quiet = None
     while time.monotonic() < deadline:
-        widget = page.locator('[data-testid="stStatusWidget"]')
-        running = await widget.count() > 0 and await widget.first.is_visible()
+        state = await page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        running = state == "running" or await page.locator('[data-testid="stSpinner"]').count() > 0
         if running:
             quiet = None
         elif quiet is None:

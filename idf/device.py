@@ -11,29 +11,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_CACHE = Path(os.environ.get("IDF_CACHE_DIR", Path.home() / ".cache" / "idf" / "jax"))
+DEFAULT_CACHE = Path.home() / ".cache" / "idf" / "jax"
+_configured = False
 
 
 def configure(cache_dir: str | os.PathLike | None = None) -> None:
     """Turn off GPU memory preallocation (unless the user set it) and turn on
     JAX's persistent compilation cache, so a restarted app does not compile
-    its default views again. Safe to call more than once."""
+    its default views again. The cache lives in ``$IDF_COMPILE_CACHE`` (default
+    ~/.cache/idf/jax); ``IDF_COMPILE_CACHE=0`` switches it off. Idempotent."""
+    global _configured
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if _configured:
+        return
+    _configured = True
     import jax
 
-    path = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
+    where = cache_dir if cache_dir is not None else os.environ.get("IDF_COMPILE_CACHE", str(DEFAULT_CACHE))
+    if str(where) in ("0", ""):
+        return
+    path = Path(where)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
         return  # a read-only home: run without the cache
-    jax.config.update("jax_compilation_cache_dir", str(path))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    try:
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    except AttributeError:  # an older JAX without these options: run without the cache
+        pass
 
-
-def describe() -> str:
-    """'GPU: NVIDIA H100 …' or 'CPU: cpu', for display."""
-    import jax
-
-    device = jax.devices()[0]
-    return f"{device.platform.upper()}: {device.device_kind} ×{jax.device_count()}"

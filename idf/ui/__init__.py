@@ -3,16 +3,16 @@ sidebar status block, cached compute wrappers, downloads and the
 reproduce-in-Python snippet. The math lives in ``idf``; the figures in
 ``idf.viz``."""
 
-from idf.ui import _jaxconfig
+from idf.device import configure
 
-_jaxconfig.configure()
+configure()  # pages run without app.py under streamlit.testing: same JAX set-up
 
-from idf.ui import compute, downloads, explain, navigation, snippet  # noqa: E402
+from idf.ui import compute, downloads, explain, snippet  # noqa: E402
 from idf.ui.params import Controls  # noqa: E402
 from idf.ui.sidebar import device_label, status, versions  # noqa: E402
 from idf.ui.timing import Timing, timed  # noqa: E402
 
 __all__ = [
-    "Controls", "Timing", "compute", "device_label", "downloads", "explain", "navigation", "snippet", "status", "timed",
+    "Controls", "Timing", "compute", "device_label", "downloads", "explain", "snippet", "status", "timed",
     "versions",
 ]

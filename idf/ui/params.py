@@ -15,8 +15,6 @@ from typing import Any
 
 import streamlit as st
 
-from idf.ui.navigation import ensure_app
-
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -29,7 +27,6 @@ class Controls:
     """
 
     def __init__(self, page: str, container: Any = None) -> None:
-        ensure_app()  # a deep link on a fresh server: rerun through app.py first
         self.page = page
         self.container = container if container is not None else st.sidebar
         self.values: dict[str, Any] = {}

@@ -11,8 +11,8 @@ TIMEOUT = 120
 
 
 def page(name: str, **query: str) -> AppTest:
-    """An AppTest of ``pages/<name>.py`` with URL query parameters set, not yet run."""
-    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    """An AppTest of ``app_pages/<name>.py`` with URL query parameters set, not yet run."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
     return at

@@ -15,5 +15,5 @@ def test_app_default_page_is_home_and_names_the_device():
 def test_app_switches_to_every_page_of_ours():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     for name in ("energy", "forward", "reverse"):
-        at.switch_page(f"pages/{name}.py").run()
+        at.switch_page(f"app_pages/{name}.py").run()
         assert_clean(at)

@@ -106,23 +106,22 @@ def page(browser):
     context.close()
 
 
-def wait_until_idle(pg, timeout_s: float = 150.0) -> None:
-    """Wait until the page's title is drawn and its script has stopped running."""
+def wait_until_idle(pg, timeout_s: float = 180.0) -> None:
+    """Wait until the page's title is drawn and its script has stopped running
+    (Streamlit marks the app root with ``data-test-script-state``)."""
     pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     quiet_since = None
     while time.time() < deadline:
-        running = pg.locator('[data-testid="stStatusWidget"]').count() > 0 and pg.locator(
-            '[data-testid="stStatusWidget"]'
-        ).first.is_visible()
-        skeleton = pg.locator('[data-testid="stSkeleton"]').count() > 0
-        if running or skeleton:
+        state = pg.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        busy = state == "running" or pg.locator('[data-testid="stSpinner"]').count() > 0
+        if busy:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.time()
-        elif time.time() - quiet_since > 1.5:
+        elif time.time() - quiet_since > 1.0:
             return
-        time.sleep(0.25)
+        time.sleep(0.2)
     raise AssertionError("the app was still running after the timeout")
 
 

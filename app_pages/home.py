@@ -5,7 +5,6 @@ import streamlit as st
 from idf import ui, viz
 from idf.ui import compute
 
-ui.navigation.ensure_app()
 st.title("🌡️ IDF Explorer")
 st.markdown(
     "A browser lab for **physics-informed diffusion and Boltzmann sampling on 2-D lattice fields**, built on "

@@ -8,7 +8,6 @@ from idf import ui, viz
 from idf.diffusion import SCHEDULES
 from idf.ui import compute, data, snippet
 
-ui.navigation.ensure_app()
 st.title("➡️ Forward diffusion")
 st.caption("x_t = √(1−β_t)·x_{t−1} + √β_t·ε, so q(x_t | x₀) = N(√ᾱ_t·x₀, (1−ᾱ_t)·I).")
 

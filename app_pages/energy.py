@@ -37,7 +37,6 @@ PARAMS = {
     "funnel": [("sigma_v", "sigma_v", "σ_v (neck depth)", 0.5, 4.0, 3.0, 0.1)],
 }
 
-ui.navigation.ensure_app()
 st.title("⛰️ Energy landscape")
 st.caption("Convention: log p(x) = −φ(x)/kT. A Boltzmann distribution exists only when exp(−φ/kT) "
            "can be normalised.")

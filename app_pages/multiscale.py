@@ -91,7 +91,6 @@ def inpainting_run(size: int, mass2: float, kT: float, preset: str, steps: int, 
     return out
 
 
-ui.navigation.ensure_app()
 st.title("🔍 Multi-scale")
 st.caption("Generate the coarsest lattice, upsample, refine: SDEdit (noise to t* and denoise) or the exact "
            "cascade (the coarse field's Fourier modes are known; the rest is generated). The target is a GFF, "

@@ -11,7 +11,6 @@ from idf import ui, viz
 from idf.diffusion import GUIDANCE_FORMS, METHODS, SCHEDULES, SPACINGS
 from idf.ui import compute, data, snippet
 
-ui.navigation.ensure_app()
 st.title("⬅️ Reverse diffusion")
 st.caption("Every step predicts ε̂, forms x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t and moves to the previous timestep of the "
            "sub-sequence. The target is Gaussian, so every score below is against the exact answer.")
