@@ -1,0 +1,66 @@
+"""Adapters from NNX networks to the denoiser protocol of ``idf.diffusion``:
+
+    denoiser(x_t [H, W], t int, alpha_bar, condition [H, W] | None) -> ε̂ [H, W]
+
+The adapters are pytrees whose leaves are the network weights (an
+``nnx.State``) and whose static part is the ``nnx.GraphDef``, so
+``idf.diffusion.sample`` traces the weights: loading another checkpoint of the
+same architecture does not recompile.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from idf._pytree import pytree_dataclass, static
+
+
+@pytree_dataclass
+class UNetDenoiser:
+    """ε̂ from a ``UNet`` on one field. ``condition`` [H, W] (or [H, W, C])
+    is passed as extra input channels when the network has them."""
+
+    state: nnx.State
+    graphdef: nnx.GraphDef = static()
+
+    @classmethod
+    def from_model(cls, model: nnx.Module) -> UNetDenoiser:
+        graphdef, state = nnx.split(model)
+        return cls(state=state, graphdef=graphdef)
+
+    def model(self) -> nnx.Module:
+        return nnx.merge(self.graphdef, self.state)
+
+    def __call__(self, x_t, t, alpha_bar, condition=None):
+        model = self.model()
+        x = x_t[None, :, :, None]
+        cond = None
+        if condition is not None:
+            cond = condition[None, :, :, None] if condition.ndim == 2 else condition[None]
+        t_batch = jnp.reshape(jnp.asarray(t, jnp.int32), (1,))
+        ab_batch = jnp.reshape(jnp.asarray(alpha_bar, jnp.float32), (1,))
+        eps = model(x.astype(jnp.float32), t_batch, cond, ab_batch)
+        return eps[0, :, :, 0].astype(x_t.dtype)
+
+
+@pytree_dataclass
+class EnergyNetDenoiser:
+    """ε̂ = √(1−ᾱ_t)·∇ₓE_θ(x_t, t) from a scalar ``EnergyNet``: the score of
+    p_t ∝ exp(−E_θ) is −∇E_θ, and ε̂ = −√(1−ᾱ_t)·score (Song et al. 2021)."""
+
+    state: nnx.State
+    graphdef: nnx.GraphDef = static()
+
+    @classmethod
+    def from_model(cls, model: nnx.Module) -> EnergyNetDenoiser:
+        graphdef, state = nnx.split(model)
+        return cls(state=state, graphdef=graphdef)
+
+    def __call__(self, x_t, t, alpha_bar, condition=None):
+        model = nnx.merge(self.graphdef, self.state)
+        t_batch = jnp.reshape(jnp.asarray(t, jnp.int32), (1,))
+        energy = lambda x: model(x[None, :, :, None].astype(jnp.float32), t_batch)[0]  # noqa: E731
+        grad = jax.grad(energy)(x_t)
+        return (jnp.sqrt(1.0 - alpha_bar) * grad).astype(x_t.dtype)

@@ -1,0 +1,43 @@
+"""Training diffusion models on lattice fields: data, losses, the jitted
+``train_step``, the training loop and safe checkpoints."""
+
+from idf.training.checkpoint import (
+    FORMAT,
+    VERSION,
+    CheckpointError,
+    flatten_named,
+    read_checkpoint,
+    save_checkpoint,
+    unflatten_named,
+)
+from idf.training.data import Dataset, batches, gff_dataset, phi4_dataset, random_sign_flip
+from idf.training.losses import eps_mse
+from idf.training.train_step import TrainState, eval_loss, init_train_state, make_optimizer, train_step
+from idf.training.trainer import History, Progress, TrainConfig, restore, train, validation_loss
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "CheckpointError",
+    "Dataset",
+    "History",
+    "Progress",
+    "TrainConfig",
+    "TrainState",
+    "batches",
+    "eps_mse",
+    "eval_loss",
+    "flatten_named",
+    "gff_dataset",
+    "init_train_state",
+    "make_optimizer",
+    "phi4_dataset",
+    "random_sign_flip",
+    "read_checkpoint",
+    "restore",
+    "save_checkpoint",
+    "train",
+    "train_step",
+    "unflatten_named",
+    "validation_loss",
+]

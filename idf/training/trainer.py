@@ -1,0 +1,216 @@
+"""The training loop: batches → ``train_step``, with a progress bar, a callback
+hook (the app draws its loss curve from it), periodic evaluation,
+checkpointing and resume.
+
+Randomness: the step-k update uses ``fold_in(key_steps, k)`` and the loader
+replays its epochs from ``key_data``, so a run resumed from a checkpoint at
+step k continues exactly as the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from idf.training.checkpoint import (
+    CheckpointError,
+    read_checkpoint,
+    save_checkpoint,
+    split_groups,
+    unflatten_named,
+)
+from idf.training.data import Dataset, batches
+from idf.training.train_step import TrainState, eval_loss, train_step
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """steps: optimizer steps in total; batch_size; learning_rate (peak);
+    warmup: linear warm-up steps; ema_decay; eval_every / checkpoint_every /
+    log_every: in steps (0 turns that off); z2_flip: random global signs in
+    the loader (Z₂-symmetric targets only)."""
+
+    steps: int = 2000
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    warmup: int = 100
+    ema_decay: float = 0.999
+    eval_every: int = 500
+    checkpoint_every: int = 0
+    log_every: int = 50
+    z2_flip: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Progress(NamedTuple):
+    """What the callback receives after every ``log_every`` steps and evaluations.
+
+    step, total     steps done / planned
+    loss            mean training ε-MSE since the last report
+    samples_per_s   training throughput since the last report (compile excluded after the first)
+    evaluation      the latest evaluation dict ({} before the first)
+    elapsed         wall seconds since the loop started
+    """
+
+    step: int
+    total: int
+    loss: float
+    samples_per_s: float
+    evaluation: dict[str, float]
+    elapsed: float
+
+
+class History(NamedTuple):
+    """steps [k], loss [k] (means between reports), evaluations: list of dicts with ``step``."""
+
+    steps: list[int]
+    loss: list[float]
+    evaluations: list[dict[str, float]]
+
+
+def validation_loss(state: TrainState, valid: Dataset, key: jax.Array, batch_size: int = 512) -> float:
+    """Mean EMA ε-MSE over ``valid`` with fixed keys (comparable between steps)."""
+    losses = []
+    for i in range(0, len(valid) - batch_size + 1, batch_size):
+        chunk = jnp.asarray(valid.fields[i : i + batch_size])
+        losses.append(float(eval_loss(state, chunk, jax.random.fold_in(key, i))))
+    if not losses:
+        losses.append(float(eval_loss(state, jnp.asarray(valid.fields), key)))
+    return float(np.mean(losses))
+
+
+def restore(path: str, template: TrainState) -> tuple[TrainState, dict[str, Any]]:
+    """Fill ``template`` (same architecture and optimizer) from a resumable checkpoint.
+
+    Returns (state at the saved step, meta). Raises CheckpointError when the file
+    holds no optimizer state or does not fit the template.
+    """
+    arrays, meta = read_checkpoint(path)
+    if not meta.get("has_optimizer"):
+        raise CheckpointError(f"{path}: saved without optimizer state (slim), so it cannot be resumed")
+    groups = split_groups(arrays)
+    state = dataclasses.replace(
+        template,
+        step=jnp.asarray(int(meta["training"]["step"]), jnp.int32),
+        params=unflatten_named(template.params, groups["train"], "training weights"),
+        ema=unflatten_named(template.ema, groups["params"], "EMA weights"),
+        opt_state=unflatten_named(template.opt_state, groups["opt"], "optimizer state"),
+    )
+    return state, meta
+
+
+def train(
+    key: jax.Array,
+    state: TrainState,
+    data: Dataset,
+    config: TrainConfig,
+    *,
+    valid: Dataset | None = None,
+    evaluate: Callable[[TrainState], dict[str, float]] | None = None,
+    callback: Callable[[Progress], bool | None] | None = None,
+    checkpoint_path: str | None = None,
+    meta: dict[str, Any] | None = None,
+    progress_bar: bool = True,
+) -> tuple[TrainState, History]:
+    """Run ``train_step`` until ``state.step == config.steps``.
+
+    key              split into key_data (batch order, signs), key_steps (per-step
+                     noise and timesteps) and key_valid (fixed validation noise)
+    state            a fresh ``init_train_state`` or one from ``restore`` (it
+                     continues from its step)
+    valid            held-out fields for the validation ε-MSE at each evaluation
+    evaluate         extra evaluation state → {name: float} (e.g. Fourier KL)
+    callback         called with a ``Progress``; returning False stops early
+    checkpoint_path  written every ``checkpoint_every`` steps and at the end,
+                     resumable (with optimizer state); ``meta`` (model, schedule,
+                     data, training sections) goes into it, updated with the step,
+                     loss and wall time
+    Returns (final state, history).
+    """
+    key_data, key_steps, key_valid = jax.random.split(key, 3)
+    start_step = int(state.step)
+    loader = itertools.islice(batches(key_data, data, config.batch_size, z2_flip=config.z2_flip), start_step, None)
+    history = History([], [], [])
+    latest_eval: dict[str, float] = {}
+    t0 = time.perf_counter()
+    bar = None
+    if progress_bar:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - only for interactive runs
+
+        bar = tqdm(total=config.steps, initial=start_step, desc="train", unit="step")
+    window: list[jax.Array] = []
+    t_window = time.perf_counter()
+    window_steps = 0
+
+    def run_eval(step: int) -> None:
+        nonlocal latest_eval
+        result: dict[str, float] = {"step": step}
+        if valid is not None:
+            result["valid_loss"] = validation_loss(state, valid, key_valid)
+        if evaluate is not None:
+            result.update(evaluate(state))
+        latest_eval = result
+        history.evaluations.append(result)
+
+    def save(step: int, loss: float) -> None:
+        if checkpoint_path is None:
+            return
+        full = dict(meta or {})
+        training = dict(
+            full.get("training", {}),
+            step=step,
+            loss=loss,
+            train_config=config.to_dict(),
+            wall_seconds=time.perf_counter() - t0,
+            evaluation=latest_eval,
+        )
+        full["training"] = training
+        save_checkpoint(checkpoint_path, state.ema, full, train_params=state.params, opt_state=state.opt_state)
+
+    stop = False
+    last_loss = math.nan
+    for step in range(start_step, config.steps):
+        batch = jnp.asarray(next(loader))
+        state, metrics = train_step(state, batch, jax.random.fold_in(key_steps, step))
+        window.append(metrics["loss"])
+        window_steps += 1
+        done = step + 1
+        if bar is not None:
+            bar.update(1)
+        report = config.log_every and (done % config.log_every == 0 or done == config.steps)
+        evaluate_now = config.eval_every and (done % config.eval_every == 0 or done == config.steps)
+        if report or evaluate_now:
+            last_loss = float(np.mean(jax.device_get(window)))
+            rate = window_steps * config.batch_size / max(time.perf_counter() - t_window, 1e-9)
+            window, window_steps, t_window = [], 0, time.perf_counter()
+            history.steps.append(done)
+            history.loss.append(last_loss)
+            if evaluate_now:
+                run_eval(done)
+            if bar is not None:
+                bar.set_postfix(
+                    loss=f"{last_loss:.4f}", **{k: f"{v:.4g}" for k, v in latest_eval.items() if k != "step"}
+                )
+            if callback is not None:
+                info = Progress(done, config.steps, last_loss, rate, dict(latest_eval), time.perf_counter() - t0)
+                stop = callback(info) is False
+        if config.checkpoint_every and done % config.checkpoint_every == 0:
+            save(done, last_loss)
+        if stop or (report and not np.isfinite(last_loss)):
+            break
+    if bar is not None:
+        bar.close()
+    if window:
+        last_loss = float(np.mean(jax.device_get(window)))
+    save(int(state.step), last_loss)
+    return state, history
