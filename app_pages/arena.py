@@ -8,6 +8,7 @@ import streamlit as st
 
 from idf import ui, viz
 from idf.ui import arena, snippet
+from idf.ui.targets import TOY_PARAMS
 from idf.viz import arena as arena_viz
 
 # (URL name, library field, label, low, high, default, step) per target.
@@ -20,13 +21,7 @@ PARAMS = {
                 ("m2", "mass2", "m² (our mass term; proper iff m² > 4·w_p)", -2.0, 12.0, 5.0, 0.1),
                 ("kT", "kT", "kT (temperature)", 0.1, 5.0, 1.0, 0.05)],
     "phi4": [],  # the phase preset sets m² and λ below
-    "banana": [("a", "a", "a (width along x₁)", 0.5, 3.0, 1.5, 0.05),
-               ("b", "b", "b (curvature)", 0.0, 1.5, 0.5, 0.05)],
-    "donut": [("radius", "radius", "ring radius", 1.0, 3.5, 2.5, 0.05),
-              ("width", "width", "ring width σ", 0.1, 1.0, 0.35, 0.01)],
-    "mixture": [("radius", "radius", "ring radius", 1.0, 4.0, 3.0, 0.05),
-                ("scale", "scale", "component s.d.", 0.2, 1.5, 0.5, 0.05)],
-    "funnel": [("sigma_v", "sigma_v", "σ_v (neck depth)", 0.5, 4.0, 3.0, 0.1)],
+    **TOY_PARAMS,
 }
 MCMC = ["langevin", "mala", "mh", "hmc", "nuts"]
 

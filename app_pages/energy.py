@@ -6,6 +6,7 @@ import streamlit as st
 
 from idf import ui, viz
 from idf.ui import compute, snippet
+from idf.ui.targets import TOY_PARAMS
 
 ENERGY_LABELS = {
     "lattice": "Design document's energy (w_k, w_p, w_th, m²)",
@@ -28,13 +29,7 @@ PARAMS = {
     "phi4": [("phi4_m2", "mass2", "m² (negative: double well)", -6.0, 2.0, -4.0, 0.1),
              ("phi4_lam", "coupling", "λ (quartic coupling)", 0.0, 12.0, 8.0, 0.1),
              ("phi4_kT", "kT", "kT (temperature)", 0.2, 3.0, 1.0, 0.05)],
-    "banana": [("a", "a", "a (width along x₁)", 0.5, 3.0, 1.5, 0.05),
-               ("b", "b", "b (curvature)", 0.0, 1.5, 0.5, 0.05)],
-    "donut": [("radius", "radius", "ring radius", 1.0, 3.5, 2.5, 0.05),
-              ("width", "width", "ring width σ", 0.1, 1.0, 0.35, 0.01)],
-    "mixture": [("radius", "radius", "ring radius", 1.0, 4.0, 3.0, 0.05),
-                ("scale", "scale", "component s.d.", 0.2, 1.5, 0.5, 0.05)],
-    "funnel": [("sigma_v", "sigma_v", "σ_v (neck depth)", 0.5, 4.0, 3.0, 0.1)],
+    **TOY_PARAMS,
 }
 
 st.title("⛰️ Energy landscape")

@@ -12,6 +12,7 @@ from idf.diagnostics.gaussian import (
     forward_kl_to_prior,
     forward_variances,
     gaussian_kl,
+    reverse_mode_gains,
     reverse_output_variance,
 )
 from idf.diagnostics.mcmc import (
@@ -44,6 +45,7 @@ __all__ = [
     "frechet_distance",
     "gaussian_kl",
     "moment_kl",
+    "reverse_mode_gains",
     "reverse_output_variance",
     "shannon_entropy",
     "acceptance_rate",

@@ -40,24 +40,24 @@ def gaussian_kl(v: np.ndarray, p: np.ndarray) -> float:
     return float(0.5 * np.sum(r - 1.0 - np.log(r)))
 
 
-def reverse_output_variance(
+def reverse_mode_gains(
     power: np.ndarray,
     alpha_bar: np.ndarray,
     alpha_bar_prev: np.ndarray,
     *,
     method: str,
     eta: float = 0.0,
-    temperature: float = 1.0,
-) -> np.ndarray:
-    """Exact per-mode variance of x₀ from the reverse loop with the exact
-    Gaussian denoiser (DESIGN §4): every step is x ← g·x + σ·z per mode, so
-    v ← g²·v + σ², starting from v = T_s (x_T ~ N(0, T_s·I)).
+) -> tuple[np.ndarray, np.ndarray]:
+    """The reverse loop with the exact Gaussian denoiser (DESIGN §4), mode by
+    mode: every step is x ← g·x + σ·z, so the whole loop maps a start variance
+    v to G²·v + N. Returns (G², N) [*power.shape], float64; N is for unit noise
+    (a sampling temperature T_s scales it by T_s).
 
     ``alpha_bar``/``alpha_bar_prev`` are the sub-sequence's tables [S]
-    (``schedules.step_table``). Returns v [*power.shape] in float64.
+    (``schedules.step_table``).
     """
     power = np.asarray(power, np.float64)
-    v = np.full_like(power, float(temperature))
+    gain2, noise = np.ones_like(power), np.zeros_like(power)
     for ab, abp in zip(np.asarray(alpha_bar, np.float64), np.asarray(alpha_bar_prev, np.float64), strict=True):
         c = np.sqrt(1.0 - ab) / (ab * power + 1.0 - ab)  # ε̂ = c·x
         a0 = (1.0 - np.sqrt(1.0 - ab) * c) / np.sqrt(ab)  # x̂₀ = a0·x
@@ -70,5 +70,22 @@ def reverse_output_variance(
             sigma2 = (1.0 - abp) / (1.0 - ab) * (1.0 - alpha)
         else:
             raise ValueError(f"unknown method {method!r}")
-        v = g**2 * v + temperature * sigma2
-    return v
+        gain2, noise = g**2 * gain2, g**2 * noise + sigma2
+    return gain2, noise
+
+
+def reverse_output_variance(
+    power: np.ndarray,
+    alpha_bar: np.ndarray,
+    alpha_bar_prev: np.ndarray,
+    *,
+    method: str,
+    eta: float = 0.0,
+    temperature: float = 1.0,
+) -> np.ndarray:
+    """Exact per-mode variance of x₀ from the reverse loop with the exact
+    Gaussian denoiser, started from x_T ~ N(0, T_s·I): v = T_s·(G² + N)
+    (``reverse_mode_gains``). Returns v [*power.shape] in float64.
+    """
+    gain2, noise = reverse_mode_gains(power, alpha_bar, alpha_bar_prev, method=method, eta=eta)
+    return float(temperature) * (gain2 + noise)

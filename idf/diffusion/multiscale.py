@@ -45,6 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf._pytree import pytree_dataclass, static
+from idf.diagnostics.gaussian import reverse_mode_gains
 from idf.diffusion.conditioning import KnownModesDenoiser, band_mask
 from idf.diffusion.denoisers import ExactGaussianDenoiser
 from idf.diffusion.forward import q_sample
@@ -314,25 +315,10 @@ def mode_gains(
     power: np.ndarray, alpha_bar: np.ndarray, alpha_bar_prev: np.ndarray, *, sampler: str, eta: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-mode (G², N) of a reverse loop with the exact denoiser of spectrum
-    ``power``: the output variance is G²·v_start + N (the recursion of
-    ``diagnostics.reverse_output_variance``, split so any start variance works).
+    ``power``: the output variance is G²·v_start + N
+    (``diagnostics.reverse_mode_gains``; any start variance works).
     """
-    power = np.asarray(power, np.float64)
-    gain2, noise = np.ones_like(power), np.zeros_like(power)
-    for ab, abp in zip(np.asarray(alpha_bar, np.float64), np.asarray(alpha_bar_prev, np.float64), strict=True):
-        c = np.sqrt(1.0 - ab) / (ab * power + 1.0 - ab)  # ε̂ = c·x
-        a0 = (1.0 - np.sqrt(1.0 - ab) * c) / np.sqrt(ab)  # x̂₀ = a0·x
-        if sampler == "ddim":
-            sigma2 = eta**2 * (1.0 - abp) / (1.0 - ab) * (1.0 - ab / abp)
-            g = np.sqrt(abp) * a0 + np.sqrt(max(1.0 - abp - sigma2, 0.0)) * c
-        elif sampler == "ddpm":
-            alpha = ab / abp
-            g = np.sqrt(abp) * (1.0 - alpha) / (1.0 - ab) * a0 + np.sqrt(alpha) * (1.0 - abp) / (1.0 - ab)
-            sigma2 = (1.0 - abp) / (1.0 - ab) * (1.0 - alpha)
-        else:
-            raise ValueError(f"unknown sampler {sampler!r}")
-        gain2, noise = g**2 * gain2, g**2 * noise + sigma2
-    return gain2, noise
+    return reverse_mode_gains(power, alpha_bar, alpha_bar_prev, method=sampler, eta=eta)
 
 
 def exact_multiscale_power(
