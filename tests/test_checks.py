@@ -13,7 +13,7 @@ def _params():
         yield pytest.param(check, id=check.__name__, marks=marks)
 
 
-@pytest.mark.parametrize("check", _params())
+@pytest.mark.parametrize("check", list(_params()))
 def test_check_holds(check):
     result = checks.run_check(check, seed=0)
     assert result.status in ("pass", "truth"), result
