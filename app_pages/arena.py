@@ -46,7 +46,7 @@ else:
 size = 2 if toy else top.int_slider("L", "lattice side L (field is L×L)", 4, 16, 8)
 ptuple = tuple(sorted(params.items()))
 gaussian = not toy and arena.is_gaussian_target(target, ptuple)
-unet = arena.unet_checkpoint_for(target, ptuple, size) if gaussian else None
+unet = None if toy else arena.unet_checkpoint_for(target, ptuple, size)
 options = MCMC + (["diffusion"] if gaussian else []) + (["unet"] if unet else [])
 chosen = top.multiselect("samplers", "samplers (2 to 4, side by side)", options, ["langevin", "mala", "hmc"], 4,
                          format_func=lambda s: f"{arena.SAMPLER_LABELS[s]}: {arena.SAMPLER_HELP[s]}")

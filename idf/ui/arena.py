@@ -277,9 +277,9 @@ def run_sampler(target: str, params: tuple[tuple[str, float], ...], size: int, s
     shape = tuple(x_init.shape[1:])
     record = is_toy(target)
     if sampler == "diffusion":
-        return _run_diffusion(energy, size, chains, steps, num_leapfrog, seed)
+        return _run_diffusion(target, energy, size, chains, steps, num_leapfrog, seed)
     if sampler == "unet":
-        return _run_diffusion(energy, size, chains, min(steps, UNET_DRAWS), num_leapfrog, seed,
+        return _run_diffusion(target, energy, size, chains, min(steps, UNET_DRAWS), num_leapfrog, seed,
                               checkpoint=unet_checkpoint_for(target, params, size))
     result, timing, seconds, notes = _run_mcmc(sampler, energy, key, x_init, step_size, num_leapfrog, steps,
                                                burn_in, adapt, record)
@@ -309,13 +309,14 @@ def run_sampler(target: str, params: tuple[tuple[str, float], ...], size: int, s
     return run
 
 
-def _run_diffusion(energy, size, chains, steps, inference_steps, seed, checkpoint: str | None = None
+def _run_diffusion(target, energy, size, chains, steps, inference_steps, seed, checkpoint: str | None = None
                    ) -> dict[str, Any]:
     """Reverse diffusion (DDIM, η = 0) as a sampler: C·S i.i.d. draws arranged as
     [C, S, H, W] to share the MCMC diagnostics. Exact denoiser: cosine schedule
     with T = 1000, and ``exact_kl`` is the loop's exact output KL (every step is
     linear-Gaussian). With a U-Net ``checkpoint``: its own training schedule,
-    ``exact_kl`` NaN."""
+    ``exact_kl`` NaN. A U-Net trained on φ⁴ works the same way; there is no
+    exact Gaussian reference then, only the φ⁴ observables."""
     from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
     from idf.diffusion.sample import timesteps_for
 
@@ -356,9 +357,10 @@ def _run_diffusion(energy, size, chains, steps, inference_steps, seed, checkpoin
     }
     power = gaussian_power(energy, shape)
     ab, ab_prev = step_table(schedule, timesteps_for(schedule, inference_steps, "leading"))
-    run["exact_kl"] = float("nan") if checkpoint is not None else diagnostics.gaussian_kl(
+    run["exact_kl"] = float("nan") if checkpoint is not None or power is None else diagnostics.gaussian_kl(
         diagnostics.reverse_output_variance(power, ab, ab_prev, method="ddim", eta=0.0), power)
-    run.update(_summary("gff", energy, run, power, np.asarray(energy.spectrum(shape), np.float64)))
+    spectrum = None if power is None else np.asarray(energy.spectrum(shape), np.float64)
+    run.update(_summary(target, energy, run, power, spectrum))
     run["row"] = {"acceptance": float("nan"), "acceptance rate": float("nan"), "ε (final)": float("nan"),
                   **run["row"], "divergent chains": 0,
                   "warm seconds": seconds}
@@ -376,15 +378,17 @@ def _shipped() -> list[dict[str, Any]]:
 
 
 def unet_checkpoint_for(target: str, params: tuple[tuple[str, float], ...], size: int) -> str | None:
-    """A shipped U-Net trained on exactly this GFF (size, m², kT), else None."""
-    if target != "gff":
+    """A shipped U-Net trained on exactly this target (a GFF: size, m², kT; φ⁴:
+    size, m², λ, kT), else None."""
+    if target not in ("gff", "phi4"):
         return None
-    p = dict(params)
+    p = {"kT": 1.0, **dict(params)}
+    keys = ("mass2", "kT") if target == "gff" else ("mass2", "coupling", "kT")
     for c in _shipped():
         d = c.get("data", {})
-        if (d.get("target") == "gff" and int(d.get("size", -1)) == size
-                and abs(float(d.get("mass2", 1e9)) - p.get("mass2", 1.0)) < 1e-9
-                and abs(float(d.get("kT", 1e9)) - p.get("kT", 1.0)) < 1e-9):
+        if d.get("target") == target and int(d.get("size", -1)) == size and all(
+            k in p and abs(float(d.get(k, 1e9)) - float(p[k])) < 1e-9 for k in keys
+        ):
             return c["path"]
     return None
 

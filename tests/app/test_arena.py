@@ -132,6 +132,20 @@ def test_unet_diffusion_sampler():
 
 
 @pytest.mark.slow
+def test_phi4_broken_phase_hmc_stays_in_one_mode_and_the_unet_visits_both():
+    """Issue 5: in the broken phase HMC stays in its mode (P(m > 0) ∈ {0, 1} per
+    chain, no sign flips) while the shipped φ⁴ U-Net draws both signs."""
+    if arena.unet_checkpoint_for("phi4", (("coupling", 3.0), ("kT", 1.0), ("mass2", -4.0)), 8) is None:
+        pytest.skip("no shipped U-Net for broken-phase φ⁴")
+    at = page("arena", target="phi4", phase="broken", samplers="hmc,unet", steps="300").run()
+    assert_clean(at)
+    t = table(at)
+    assert t.loc["HMC", "sign flips of m per chain"] == 0
+    # 8 chains × 64 i.i.d. draws: P(m > 0) = ½ within 4 standard errors (SE = ½/√512)
+    assert abs(t.loc["U-Net diffusion", "P(m > 0) (exact ½)"] - 0.5) < 4 * 0.5 / np.sqrt(8 * arena.UNET_DRAWS)
+
+
+@pytest.mark.slow
 def test_phi4_broken_phase_and_the_eps_sweep():
     at = page("arena", target="phi4", phase="broken", samplers="mala,hmc", steps="300").run()
     assert_clean(at)
