@@ -5,6 +5,7 @@ score arrows."""
 import streamlit as st
 
 from idf import ui, viz
+from idf.energy import EXPRESSION_FUNCTIONS
 from idf.ui import compute, snippet
 from idf.ui.targets import TOY_PARAMS
 
@@ -16,6 +17,7 @@ ENERGY_LABELS = {
     "donut": "Toy: donut",
     "mixture": "Toy: Gaussian mixture (ring)",
     "funnel": "Toy: Neal's funnel",
+    "custom": "Custom φ, typed (safe expression language)",
 }
 # (URL name, library field, label, low, high, default, step) per energy.
 PARAMS = {
@@ -30,7 +32,43 @@ PARAMS = {
              ("phi4_lam", "coupling", "λ (quartic coupling)", 0.0, 12.0, 8.0, 0.1),
              ("phi4_kT", "kT", "kT (temperature)", 0.2, 3.0, 1.0, 0.05)],
     **TOY_PARAMS,
+    "custom": [("custom_kT", "kT", "kT (temperature)", 0.1, 5.0, 1.0, 0.05)],
 }
+
+def custom_page(source: str, params_text: str, kT: float, size: int, seed: int) -> None:
+    """The Energy page for a typed φ: parse, probe, one MALA field, its terms."""
+    view = compute.custom_view(source, params_text, kT, size, seed)
+    ui.status(view["timing"])
+    if view["error"]:
+        st.error("**The expression was not accepted.** Fix it and press Enter:", icon="🚫")
+        st.code(view["error"], language=None, wrap_lines=True)
+        return
+    if view["improper"]:
+        st.error("**No Boltzmann distribution** (heuristic probe):", icon="🚫")
+        st.code(view["improper"], language=None, wrap_lines=True)
+    else:
+        st.success("The probe found no direction along which φ runs to −∞ (a heuristic check, not a proof).",
+                   icon="✅")
+    for line in view.get("report", []):
+        st.warning(line)
+    left, right = st.columns(2)
+    fig_field = viz.field_heatmap(view["field"], title=f"A field: {view['field_source']}")
+    left.plotly_chart(fig_field, key="field")
+    fig_terms = viz.bar_figure(view["terms"], y_title="energy (kT units at kT = 1)",
+                               title="φ of this field, split into its top-level terms")
+    right.plotly_chart(fig_terms, key="terms")
+    config = {"page": "energy", "energy": "custom", "expr": source, "params": params_text, "kT": kT,
+              "size": size, "seed": seed}
+    ui.downloads.buttons("energy_custom", {"field": view["field"]}, config,
+                         figures={"field": fig_field, "terms": fig_terms})
+    snippet.show([
+        "import jax",
+        "from idf.energy import parse_energy",
+        f"energy = parse_energy({source!r}, {compute.parse_params(params_text)!r}, kT={kT!r})",
+        f"energy.check_normalizable(({size}, {size}))  # raises ImproperEnergyError if φ looks unbounded below",
+        f"print(energy.terms(jax.random.normal(jax.random.key({seed}), ({size}, {size}))))",
+    ])
+
 
 st.title("⛰️ Energy landscape")
 st.caption("Convention: log p(x) = −φ(x)/kT. A Boltzmann distribution exists only when exp(−φ/kT) "
@@ -42,12 +80,22 @@ controls = ui.Controls(f"energy.{name}")
 params = {}
 for url, field, label, lo, hi, default, step in PARAMS[name]:
     params[field] = controls.slider(url, label, lo, hi, default, step)
+if name == "custom":
+    source = controls.text("expr", "φ(x) =", "0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2) + 0.25*lam*sum(x**4)",
+                           help="Functions: " + ", ".join(EXPRESSION_FUNCTIONS) + ". x is the field; "
+                           "** takes a number exponent (|p| ≤ 8). Never evaluated as Python.")
+    params_text = controls.text("params", "parameters (NAME=NUMBER, comma-separated)", "m2=1, lam=0.5",
+                                max_chars=200)
 is_toy = name in ("banana", "donut", "mixture", "funnel")
 size = 16 if is_toy else top.int_slider("L", "lattice side L (field is L×L)", 4, 64, 16)
 seed = top.int_slider("seed", "seed", 0, 999, 0)
 top.prune(controls)
 top.show_warnings()
 controls.show_warnings()
+
+if name == "custom":
+    custom_page(source, params_text, params["kT"], size, seed)
+    st.stop()
 
 calls_before = compute.calls()
 view = compute.energy_view(name, tuple(sorted(params.items())), size, seed)

@@ -99,6 +99,18 @@ class Controls:
         value = self.container.selectbox(label, options, key=key, format_func=format_func, help=help)
         return self._publish(name, value, default)
 
+    def text(self, name: str, label: str, default: str, max_chars: int = 500, help: str | None = None) -> str:
+        """A one-line text input (e.g. a custom energy); over-long URL values are cut with a warning."""
+
+        def parse(raw: str) -> tuple[str, str | None]:
+            if len(raw) > max_chars:
+                return raw[:max_chars], f"longer than {max_chars} characters; cut."
+            return raw, None
+
+        key = self._bind(name, default, parse)
+        value = self.container.text_input(label, key=key, max_chars=max_chars, help=help)
+        return self._publish(name, str(value), default)
+
     def toggle(self, name: str, label: str, default: bool, help: str | None = None) -> bool:
         def parse(raw: str) -> tuple[bool, str | None]:
             low = raw.strip().lower()

@@ -65,3 +65,16 @@ def test_the_npz_download_arrives_with_its_configuration(server, page):
         config = json.loads(str(data["config_json"]))
         assert len(data.files) >= 2
     assert config  # the run's configuration travels with the arrays
+
+
+def test_a_typed_energy_is_parsed_probed_and_sampled(server, page):
+    page.goto(f"{server}/energy?energy=custom")
+    wait_until_idle(page)
+    assert "no direction" in _alerts(page, "Success")
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stTextInput"] input').first
+    box.fill("sum(x**2) - 3*sum(x)**2")
+    box.press("Enter")
+    wait_until_idle(page)
+    assert "No Boltzmann distribution" in _alerts(page, "Error")
+    screenshot(page, "energy_custom_improper")
+    assert page.locator('[data-testid="stException"]').count() == 0
