@@ -8,6 +8,10 @@ from idf.device import configure
 
 configure()  # before any JAX work: GPU memory sharing, persistent compile cache
 
+from idf.ui import warmup  # noqa: E402
+
+warmup.start()  # once per process: compile the default views in the background
+
 st.set_page_config(page_title="IDF Explorer", page_icon=":material/thermostat:", layout="wide")
 
 HERE = Path(__file__).parent
