@@ -34,3 +34,13 @@ def shard_batch(x: jax.Array) -> jax.Array:
     when that is not possible)."""
     sharding = batch_sharding(x.shape[0])
     return x if sharding is None else jax.device_put(x, sharding)
+
+
+def replicate(tree):
+    """Place every array of ``tree`` on all devices (for parameters that a
+    data-parallel step reads on every device); no-op on one device."""
+    devices = jax.devices()
+    if len(devices) < 2:
+        return tree
+    mesh = Mesh(np.asarray(devices), ("batch",))
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))

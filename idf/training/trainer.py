@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from idf.parallel import batch_sharding, replicate, shard_batch
 from idf.training.checkpoint import (
     CheckpointError,
     read_checkpoint,
@@ -179,8 +180,15 @@ def train(
 
     stop = False
     last_loss = math.nan
+    # Data parallelism: weights on every device, each batch split over them
+    # (jit's partitioner inserts the gradient all-reduce); a no-op on one device.
+    sharded = batch_sharding(config.batch_size) is not None
+    if sharded:
+        state = replicate(state)
     for step in range(start_step, config.steps):
         batch = jnp.asarray(next(loader))
+        if sharded:
+            batch = shard_batch(batch)
         state, metrics = train_step(state, batch, jax.random.fold_in(key_steps, step))
         window.append(metrics["loss"])
         window_steps += 1
