@@ -18,7 +18,8 @@ SCRIPT = textwrap.dedent(
     from idf.models import UNetConfig
     from idf.training import TrainConfig, gff_dataset, init_train_state, make_optimizer, train
     config = UNetConfig(base_channels=8, channel_mults=(1, 2), time_dim=16, groups=4)
-    state = init_train_state(jax.random.key(1), config, make_schedule("linear", 200), make_optimizer(3e-3, 20, warmup=2))
+    tx = make_optimizer(3e-3, 20, warmup=2)
+    state = init_train_state(jax.random.key(1), config, make_schedule("linear", 200), tx)
     data = gff_dataset(jax.random.key(0), 8, 256)
     cfg = TrainConfig(steps=20, batch_size=32, learning_rate=3e-3, warmup=2, eval_every=0, log_every=5)
     state, history = train(jax.random.key(2), state, data, cfg, progress_bar=False)
