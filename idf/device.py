@@ -11,15 +11,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_CACHE = Path.home() / ".cache" / "idf" / "jax"
 _configured = False
 
 
 def configure(cache_dir: str | os.PathLike | None = None) -> None:
-    """Turn off GPU memory preallocation (unless the user set it) and turn on
-    JAX's persistent compilation cache, so a restarted app does not compile
-    its default views again. The cache lives in ``$IDF_COMPILE_CACHE`` (default
-    ~/.cache/idf/jax); ``IDF_COMPILE_CACHE=0`` switches it off. Idempotent."""
+    """Turn off GPU memory preallocation (unless the user set it) and, when
+    asked, turn on JAX's persistent compilation cache in ``cache_dir`` or
+    ``$IDF_COMPILE_CACHE`` (a directory), so a restarted app does not compile
+    its default views again. Idempotent.
+
+    The cache is opt-in: once, in a full test run sharing a cache directory
+    with concurrent processes, a Langevin chain came back equal to the MALA
+    chain compiled just before it. We could not reproduce it, so correctness
+    wins over start-up time until it is understood (see the README).
+    """
     global _configured
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     if _configured:
@@ -27,10 +32,10 @@ def configure(cache_dir: str | os.PathLike | None = None) -> None:
     _configured = True
     import jax
 
-    where = cache_dir if cache_dir is not None else os.environ.get("IDF_COMPILE_CACHE", str(DEFAULT_CACHE))
+    where = cache_dir if cache_dir is not None else os.environ.get("IDF_COMPILE_CACHE", "0")
     if str(where) in ("0", ""):
         return
-    path = Path(where)
+    path = Path(where).expanduser()
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
