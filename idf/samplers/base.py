@@ -77,3 +77,25 @@ def init_state(position: jax.Array, energy: Energy, *, with_grad: bool = True) -
 def is_bad(*values: jax.Array) -> jax.Array:
     """True when any of ``values`` holds a NaN or an infinity."""
     return jnp.logical_not(jnp.all(jnp.array([jnp.all(jnp.isfinite(v)) for v in values])))
+
+
+def single_proposal_info(
+    current: SamplerState,
+    proposal: SamplerState,
+    new: SamplerState,
+    accepted: jax.Array,
+    acceptance_prob: jax.Array,
+    num_grad_evals: int,
+) -> SamplerInfo:
+    """The info of a one-proposal step (ULA, MALA, MH): no ΔH, path [x, x']."""
+    return SamplerInfo(
+        accepted=accepted,
+        acceptance_prob=acceptance_prob,
+        energy=new.energy,
+        delta_H=jnp.full((), jnp.nan, new.energy.dtype),
+        num_grad_evals=jnp.array(num_grad_evals, jnp.int32),
+        divergent=is_bad(proposal.energy, proposal.grad_logdensity),
+        proposal_energy=proposal.energy,
+        proposal=proposal.position,
+        path=jnp.stack([current.position, proposal.position]),
+    )

@@ -15,13 +15,18 @@ import jax.numpy as jnp
 
 from idf._pytree import pytree_dataclass
 from idf.energy.base import Energy
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
+from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_proposal_info
+
+
+def langevin_mean(state: SamplerState, step_size: jax.Array) -> jax.Array:
+    """x + (ε/2)∇log p(x): the drift of the Langevin step (shared by ULA and MALA)."""
+    return state.position + 0.5 * step_size * state.grad_logdensity
 
 
 def langevin_proposal(key: jax.Array, state: SamplerState, step_size: jax.Array) -> jax.Array:
-    """x + (ε/2)∇log p(x) + √ε z, shape [*shape] (shared by ULA and MALA)."""
+    """x + (ε/2)∇log p(x) + √ε z, shape [*shape]."""
     noise = jax.random.normal(key, state.position.shape, state.position.dtype)
-    return state.position + 0.5 * step_size * state.grad_logdensity + jnp.sqrt(step_size) * noise
+    return langevin_mean(state, step_size) + jnp.sqrt(step_size) * noise
 
 
 @pytree_dataclass
@@ -36,16 +41,5 @@ class Langevin:
     def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
         x_new = langevin_proposal(key, state, self.step_size)
         new = init_state(x_new, energy)
-        nan = jnp.full((), jnp.nan, new.energy.dtype)
-        info = SamplerInfo(
-            accepted=jnp.array(True),
-            acceptance_prob=jnp.ones((), new.energy.dtype),
-            energy=new.energy,
-            delta_H=nan,
-            num_grad_evals=jnp.array(1, jnp.int32),
-            divergent=is_bad(new.energy, new.grad_logdensity),
-            proposal_energy=new.energy,
-            proposal=x_new,
-            path=jnp.stack([state.position, x_new]),
-        )
-        return new, info
+        ones = jnp.ones((), new.energy.dtype)
+        return new, single_proposal_info(state, new, new, jnp.array(True), ones, 1)

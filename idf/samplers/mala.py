@@ -14,14 +14,13 @@ import jax.numpy as jnp
 from idf._pytree import pytree_dataclass
 from idf.energy.base import Energy
 from idf.samplers._acceptance import metropolis_accept
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
-from idf.samplers.langevin import langevin_proposal
+from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_proposal_info
+from idf.samplers.langevin import langevin_mean, langevin_proposal
 
 
 def _log_q(to: jax.Array, frm: SamplerState, step_size: jax.Array) -> jax.Array:
     """log q(to | frm) up to a constant that cancels in the ratio."""
-    mean = frm.position + 0.5 * step_size * frm.grad_logdensity
-    return -jnp.sum((to - mean) ** 2) / (2.0 * step_size)
+    return -jnp.sum((to - langevin_mean(frm, step_size)) ** 2) / (2.0 * step_size)
 
 
 @pytree_dataclass
@@ -44,15 +43,4 @@ class MALA:
             - _log_q(proposal.position, state, self.step_size)
         )
         new, accepted, prob = metropolis_accept(key_accept, log_ratio, proposal, state)
-        info = SamplerInfo(
-            accepted=accepted,
-            acceptance_prob=prob,
-            energy=new.energy,
-            delta_H=jnp.full((), jnp.nan, new.energy.dtype),
-            num_grad_evals=jnp.array(1, jnp.int32),
-            divergent=is_bad(proposal.energy, proposal.grad_logdensity),
-            proposal_energy=proposal.energy,
-            proposal=x_new,
-            path=jnp.stack([state.position, x_new]),
-        )
-        return new, info
+        return new, single_proposal_info(state, proposal, new, accepted, prob, 1)

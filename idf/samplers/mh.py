@@ -6,12 +6,11 @@ gradient field stays zero.
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 
 from idf._pytree import pytree_dataclass
 from idf.energy.base import Energy
 from idf.samplers._acceptance import metropolis_accept
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
+from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_proposal_info
 
 
 @pytree_dataclass
@@ -30,15 +29,4 @@ class RandomWalkMH:
         proposal = init_state(x_new, energy, with_grad=False)
         log_ratio = proposal.logdensity - state.logdensity
         new, accepted, prob = metropolis_accept(key_accept, log_ratio, proposal, state)
-        info = SamplerInfo(
-            accepted=accepted,
-            acceptance_prob=prob,
-            energy=new.energy,
-            delta_H=jnp.full((), jnp.nan, new.energy.dtype),
-            num_grad_evals=jnp.array(0, jnp.int32),
-            divergent=is_bad(proposal.energy),
-            proposal_energy=proposal.energy,
-            proposal=x_new,
-            path=jnp.stack([state.position, x_new]),
-        )
-        return new, info
+        return new, single_proposal_info(state, proposal, new, accepted, prob, 0)
