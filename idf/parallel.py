@@ -19,20 +19,20 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 
-def batch_sharding(batch_size: int) -> NamedSharding | None:
-    """A sharding that splits axis 0 over all devices, or None when there is
+def batch_sharding(batch_size: int, axis: int = 0) -> NamedSharding | None:
+    """A sharding that splits ``axis`` over all devices, or None when there is
     one device or the batch does not divide evenly."""
     devices = jax.devices()
     if len(devices) < 2 or batch_size % len(devices):
         return None
     mesh = Mesh(np.asarray(devices), ("batch",))
-    return NamedSharding(mesh, PartitionSpec("batch"))
+    return NamedSharding(mesh, PartitionSpec(*([None] * axis), "batch"))
 
 
-def shard_batch(x: jax.Array) -> jax.Array:
-    """Place ``x`` [B, ...] with its batch axis split over the devices (no-op
-    when that is not possible)."""
-    sharding = batch_sharding(x.shape[0])
+def shard_batch(x: jax.Array, axis: int = 0) -> jax.Array:
+    """Place ``x`` with its batch axis (``axis``; e.g. 1 for a stack of
+    batches [K, B, ...]) split over the devices (no-op when that is not possible)."""
+    sharding = batch_sharding(x.shape[axis], axis)
     return x if sharding is None else jax.device_put(x, sharding)
 
 

@@ -72,11 +72,38 @@ class Progress(NamedTuple):
 
 
 class History(NamedTuple):
-    """steps [k], loss [k] (means between reports), evaluations: list of dicts with ``step``."""
+    """steps [k], loss [k] (means between reports), evaluations: list of dicts
+    with ``step``; diverged: None, or a message naming the first step whose loss
+    or gradient was not finite (training stopped there and kept the last good state)."""
 
     steps: list[int]
     loss: list[float]
     evaluations: list[dict[str, float]]
+    diverged: str | None = None
+
+
+MAX_CHUNK_BYTES = 64 * 2**20  # the batches of one scanned chunk, on the device at once
+
+
+@jax.jit
+def train_chunk(state: TrainState, batch_stack: jax.Array, keys: jax.Array) -> tuple[TrainState, dict[str, jax.Array]]:
+    """``train_step`` over K batches [K, B, H, W] with K keys, in one ``lax.scan``.
+
+    Returns (state after K steps, {"loss": [K], "grad_norm": [K]}). One dispatch
+    per chunk instead of per step: on a GPU a small U-Net's step is shorter
+    than the Python round trip.
+    """
+
+    def body(st, xs):
+        st, metrics = train_step(st, *xs)
+        return st, {"loss": metrics["loss"], "grad_norm": metrics["grad_norm"]}
+
+    return jax.lax.scan(body, state, (batch_stack, keys))
+
+
+def step_keys(key_steps: jax.Array, start: int, stop: int) -> jax.Array:
+    """The per-step keys fold_in(key_steps, k) for k in [start, stop)."""
+    return jax.vmap(lambda k: jax.random.fold_in(key_steps, k))(jnp.arange(start, stop))
 
 
 def validation_loss(state: TrainState, valid: Dataset, key: jax.Array, batch_size: int = 512) -> float:
@@ -149,7 +176,7 @@ def train(
         from tqdm.auto import tqdm  # noqa: PLC0415 - only for interactive runs
 
         bar = tqdm(total=config.steps, initial=start_step, desc="train", unit="step")
-    window: list[jax.Array] = []
+    window: list[float] = []
     t_window = time.perf_counter()
     window_steps = 0
 
@@ -180,30 +207,56 @@ def train(
 
     stop = False
     last_loss = math.nan
+    diverged = None
     # Data parallelism: weights on every device, each batch split over them
     # (jit's partitioner inserts the gradient all-reduce); a no-op on one device.
     sharded = batch_sharding(config.batch_size) is not None
     if sharded:
         state = replicate(state)
-    for step in range(start_step, config.steps):
-        batch = jnp.asarray(next(loader))
-        if sharded:
-            batch = shard_batch(batch)
-        state, metrics = train_step(state, batch, jax.random.fold_in(key_steps, step))
-        window.append(metrics["loss"])
-        window_steps += 1
-        done = step + 1
+    batch_bytes = config.batch_size * int(np.prod(data.shape)) * 4
+    max_chunk = max(1, min(1000, MAX_CHUNK_BYTES // batch_bytes))
+    step = start_step
+    while step < config.steps and not stop:
+        # A chunk ends at the next report, evaluation, checkpoint or the end.
+        stop_at = min(config.steps, step + max_chunk)
+        for every in (config.log_every, config.eval_every, config.checkpoint_every):
+            if every:
+                stop_at = min(stop_at, (step // every + 1) * every)
+        stack = np.stack([next(loader) for _ in range(stop_at - step)])
+        stack = shard_batch(jnp.asarray(stack), axis=1) if sharded else jnp.asarray(stack)
+        keys = step_keys(key_steps, step, stop_at)
+        new_state, metrics = train_chunk(state, stack, keys)
+        losses = np.asarray(jax.device_get(metrics["loss"]), np.float64)
+        ok = np.isfinite(losses) & np.isfinite(np.asarray(jax.device_get(metrics["grad_norm"])))
+        if not ok.all():
+            # Keep the last good state: replay the finite steps of this chunk.
+            bad = int(np.argmin(ok))
+            if bad:
+                new_state, _ = train_chunk(state, stack[:bad], keys[:bad])
+            else:
+                new_state = state
+            diverged = (
+                f"the loss or its gradient became non-finite at step {step + bad + 1} "
+                f"(loss {losses[bad]:.4g}); training stopped and kept the state after step {step + bad}. "
+                f"Likely cause: a learning rate too high for this model (now {config.learning_rate:g}) or "
+                "non-finite training data; lower the learning rate or check the data"
+            )
+            losses, stop = losses[:bad], True
+        state = new_state
+        window.extend(losses.tolist())
+        window_steps += len(losses)
+        done = step + len(losses)
         if bar is not None:
-            bar.update(1)
+            bar.update(len(losses))
         report = config.log_every and (done % config.log_every == 0 or done == config.steps)
         evaluate_now = config.eval_every and (done % config.eval_every == 0 or done == config.steps)
-        if report or evaluate_now:
-            last_loss = float(np.mean(jax.device_get(window)))
+        if (report or evaluate_now or stop) and window:
+            last_loss = float(np.mean(window))
             rate = window_steps * config.batch_size / max(time.perf_counter() - t_window, 1e-9)
             window, window_steps, t_window = [], 0, time.perf_counter()
             history.steps.append(done)
             history.loss.append(last_loss)
-            if evaluate_now:
+            if evaluate_now and not stop:
                 run_eval(done)
             if bar is not None:
                 bar.set_postfix(
@@ -211,14 +264,13 @@ def train(
                 )
             if callback is not None:
                 info = Progress(done, config.steps, last_loss, rate, dict(latest_eval), time.perf_counter() - t0)
-                stop = callback(info) is False
+                stop = callback(info) is False or stop
         if config.checkpoint_every and done % config.checkpoint_every == 0:
             save(done, last_loss)
-        if stop or (report and not np.isfinite(last_loss)):
-            break
+        step = done
     if bar is not None:
         bar.close()
     if window:
-        last_loss = float(np.mean(jax.device_get(window)))
+        last_loss = float(np.mean(window))
     save(int(state.step), last_loss)
-    return state, history
+    return state, history._replace(diverged=diverged)

@@ -107,3 +107,22 @@ def test_short_training_lowers_the_loss_and_resumes_exactly(data, tmp_path):
     full, _ = train(jax.random.key(2), resumed, train_set, config, progress_bar=False)
     for x, y in zip(jax.tree_util.tree_leaves(full.params), jax.tree_util.tree_leaves(state.params), strict=True):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+def test_divergence_stops_at_the_first_bad_step_and_keeps_the_last_good_state(data):
+    train_set, _ = data
+    fields = train_set.fields.copy()
+    fields[5] = np.nan  # one poisoned field: its batch gives a NaN loss
+    poisoned = Dataset(fields, train_set.description)
+    key = jax.random.key(7)
+    key_data = jax.random.split(key, 3)[0]
+    loader = batches(key_data, poisoned, BATCH)
+    first_bad = next(i for i in range(100) if not np.isfinite(next(loader)).all()) + 1
+    cfg = TrainConfig(steps=60, batch_size=BATCH, eval_every=0, log_every=10)
+    state, history = train(key, fresh_state(), poisoned, cfg, progress_bar=False)
+    assert history.diverged is not None and f"non-finite at step {first_bad} " in history.diverged
+    assert "learning rate" in history.diverged
+    assert int(state.step) == first_bad - 1
+    for leaf in jax.tree_util.tree_leaves((state.params, state.ema)):
+        assert np.isfinite(np.asarray(leaf)).all()
+    assert history.steps[-1] == first_bad - 1 and all(np.isfinite(history.loss))
