@@ -4,7 +4,8 @@ GFF checkpoints: Fourier KL and Fréchet (W₂²) of the model's DDIM samples an
 of the exact denoiser's (same start noise, same steps), plus the exact loop's
 KL. φ⁴ checkpoints: ⟨|m|⟩, χ₂, U₄, P(m > 0) with standard errors and the
 histogram of m, beside fresh HMC chains (no sign flips: they show how rarely
-HMC changes mode)."""
+HMC changes mode). Either model kind (U-Net or neural energy) loads; samples
+are DDIM (η = 0), which a learned reverse variance does not change."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def _hmc_reference(key, energy: Phi4, size: int, args) -> np.ndarray:
 
 def run(args) -> int:
     denoiser, info = load_denoiser(args.checkpoint)
+    label = {"unet": "U-Net", "energy": "energy"}[info["model_kind"]]
     data = info["data"]
     size = int(data["size"])
     schedule = make_schedule(**info["schedule"])
@@ -78,7 +80,7 @@ def run(args) -> int:
         print(
             f"{args.checkpoint}: GFF {size}×{size} m² = {data['mass2']:g}, n = {args.n}, "
             f"{args.inference_steps} DDIM steps\n"
-            f"  U-Net : Fourier KL = {res['kl_model']:.4f} nats, W₂² = {res['frechet_model']:.4f}\n"
+            f"  {label:6s}: Fourier KL = {res['kl_model']:.4f} nats, W₂² = {res['frechet_model']:.4f}\n"
             f"  exact : Fourier KL = {res['kl_exact']:.4f} nats, W₂² = {res['frechet_exact']:.4f}"
             f"  (exact loop KL without sampling error {res['kl_exact_loop']:.4f}; estimator bias ≈ "
             f"{res['kl_bias']:.4f})"
@@ -120,11 +122,11 @@ def run(args) -> int:
         rows = [("⟨|m|⟩", "abs_m"), ("χ₂", "chi2"), ("U₄", "binder"), ("P(m>0)", "p_positive")]
         print(
             f"{args.checkpoint}: φ⁴ {size}×{size} m² = {data['mass2']:g}, λ = {data['coupling']:g}; "
-            f"U-Net n = {args.n} ({args.inference_steps} DDIM steps) vs HMC {chains.shape[0]}×{chains.shape[1]}"
+            f"{label} n = {args.n} ({args.inference_steps} DDIM steps) vs HMC {chains.shape[0]}×{chains.shape[1]}"
         )
-        for label, k in rows:
+        for name, k in rows:
             print(
-                f"  {label:7s} U-Net {model[k]:.4f} ± {model[k + '_error']:.4f}   "
+                f"  {name:7s} {label} {model[k]:.4f} ± {model[k + '_error']:.4f}   "
                 f"HMC {ref[k]:.4f} ± {ref[k + '_error']:.4f}"
             )
     else:

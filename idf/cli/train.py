@@ -1,5 +1,7 @@
-"""``idf train``: train a U-Net noise predictor on exact GFF samples or on φ⁴
-samples from HMC, and write a safe checkpoint (``idf.training.checkpoint``)."""
+"""``idf train``: train a U-Net noise predictor (``--loss eps_mse``, or
+``--loss hybrid`` with a learned reverse variance) or a neural energy
+(``--model energy``) on exact GFF samples or on φ⁴ samples from HMC, and write
+a safe checkpoint (``idf.training.checkpoint``)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import jax
 import numpy as np
 
 from idf.cli import UsageError
-from idf.cli._args import add_out, add_seed, bounded
+from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diffusion import SCHEDULES, make_schedule
 from idf.energy import GaussianFreeField
-from idf.models import UNetConfig, UNetDenoiser
+from idf.models import EnergyNetConfig, UNetConfig, config_from_dict, denoiser_from_state
 from idf.training import (
+    LOSSES,
     TrainConfig,
     gff_dataset,
     init_train_state,
@@ -28,6 +31,7 @@ from idf.training import (
 )
 from idf.training.checkpoint import read_checkpoint
 from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary
+from idf.training.trainer import MAX_CHUNK_BYTES
 
 
 def _mults(text: str) -> tuple[int, ...]:
@@ -41,7 +45,7 @@ def _mults(text: str) -> tuple[int, ...]:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a U-Net denoiser and write a checkpoint")
+    p = sub.add_parser("train", help="train a denoiser (U-Net or neural energy) and write a checkpoint")
     p.add_argument("--data", choices=["gff", "phi4"], default="gff", help="training target")
     p.add_argument("--size", type=bounded(int, 2, 128), default=8, help="lattice side L")
     p.add_argument("--mass2", type=bounded(float), default=None, help="m² (default 1 for gff, −4 for phi4)")
@@ -58,8 +62,22 @@ def register(sub) -> None:
     p.add_argument("--num-steps", type=bounded(int, 2, 100_000), default=1000, help="diffusion steps T")
     p.add_argument("--beta-start", type=bounded(float, 0.0, 1.0, low_open=True), default=1e-4)
     p.add_argument("--beta-end", type=bounded(float, 0.0, 1.0, low_open=True), default=0.02)
-    p.add_argument("--base-channels", type=bounded(int, 1, 512), default=16)
-    p.add_argument("--channel-mults", type=str, default="1,2", help="e.g. 1,2 (two levels)")
+    p.add_argument(
+        "--model",
+        choices=["unet", "energy"],
+        default="unet",
+        help="unet: ε̂ from a U-Net; energy: ε̂ = √(1−ᾱ)·∇E_θ of a neural energy (idf.models.energy_net)",
+    )
+    p.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default="eps_mse",
+        help="eps_mse: L_simple; hybrid: L_simple + λ·L_vlb with a learned reverse variance (U-Net only)",
+    )
+    p.add_argument("--vlb-weight", type=bounded(float, 0.0), default=None, help="λ of --loss hybrid (default 0.001)")
+    p.add_argument("--base-channels", type=bounded(int, 1, 512), default=16, help="U-Net C₀ or energy-net width")
+    p.add_argument("--channel-mults", type=str, default="1,2", help="U-Net only: e.g. 1,2 (two levels)")
+    p.add_argument("--depth", type=bounded(int, 1, 64), default=None, help="energy net only: conv layers (default 3)")
     p.add_argument("--num-res-blocks", type=bounded(int, 1, 8), default=1)
     p.add_argument("--time-dim", type=bounded(int, 2, 1024), default=32)
     p.add_argument("--groups", type=bounded(int, 1, 64), default=8)
@@ -95,15 +113,31 @@ def _device() -> str:
     return f"{d.platform}: {d.device_kind} ({os.cpu_count()} CPUs, {platform.machine()})"
 
 
+def _check_combination(args) -> None:
+    """One-line UsageErrors for options that do not go together."""
+    if args.model == "energy" and args.loss == "hybrid":
+        raise UsageError("--loss hybrid needs --model unet: the energy network predicts ε̂ only, no variance")
+    if args.vlb_weight is not None and args.loss != "hybrid":
+        raise UsageError("--vlb-weight applies to --loss hybrid only")
+    if args.depth is not None and args.model != "energy":
+        raise UsageError("--depth applies to --model energy only (the U-Net's depth is --channel-mults)")
+
+
 def run(args) -> int:
+    _check_combination(args)
     mass2 = args.mass2 if args.mass2 is not None else (1.0 if args.data == "gff" else -4.0)
     shape = (args.size, args.size)
     mults = _mults(args.channel_mults)
-    UNetConfig(channel_mults=mults).check_shape(shape)
+    if args.model == "unet":
+        UNetConfig(channel_mults=mults).check_shape(shape)
+    vlb_weight = 1e-3 if args.vlb_weight is None else args.vlb_weight
     if args.valid >= args.num_samples:
         raise UsageError(f"--valid {args.valid} must be below --num-samples {args.num_samples}")
     if args.batch > args.num_samples - args.valid:
         raise UsageError(f"--batch {args.batch} exceeds the {args.num_samples - args.valid} training fields")
+    # the dataset (float32, with a shuffled copy per epoch) and the largest scanned chunk of batches
+    fits(args.num_samples * args.size**2 * 4 * 2 + MAX_CHUNK_BYTES, f"--num-samples {args.num_samples} at "
+         f"{args.size}×{args.size}", "lower --num-samples or --size")
     schedule_args = {
         "name": args.schedule,
         "num_steps": args.num_steps,
@@ -139,21 +173,34 @@ def run(args) -> int:
     train_set, valid_set = dataset.split(args.valid)
     # σ_d about zero: every target here has zero mean (GFF; φ⁴ after the Z₂ flips).
     data_std = 0.0 if args.no_precondition else float(np.sqrt(np.mean(train_set.fields.astype(np.float64) ** 2)))
-    config = UNetConfig(
-        base_channels=args.base_channels,
-        channel_mults=mults,
-        num_res_blocks=args.num_res_blocks,
-        time_dim=args.time_dim,
-        groups=args.groups,
-        periodic=not args.no_periodic,
-        data_std=data_std,
-    )
+    if args.model == "energy":
+        config = EnergyNetConfig(
+            channels=args.base_channels,
+            depth=3 if args.depth is None else args.depth,
+            time_dim=args.time_dim,
+            periodic=not args.no_periodic,
+        )
+    else:
+        config = UNetConfig(
+            base_channels=args.base_channels,
+            channel_mults=mults,
+            num_res_blocks=args.num_res_blocks,
+            time_dim=args.time_dim,
+            groups=args.groups,
+            periodic=not args.no_periodic,
+            data_std=data_std,
+            learn_sigma=args.loss == "hybrid",
+        )
 
     tx = make_optimizer(args.lr, args.steps, args.warmup)
-    state = init_train_state(key_init, config, schedule, tx, args.ema_decay)
+    state = init_train_state(key_init, config, schedule, tx, args.ema_decay, loss=args.loss, vlb_weight=vlb_weight)
     if args.resume:
         state, old = restore(args.resume, state)
-        if old["model"] != config.to_dict() or old["schedule"] != schedule_args:  # same seed → same σ_d
+        try:
+            same = old.get("model_kind", "unet") == args.model and config_from_dict(args.model, old["model"]) == config
+        except (TypeError, ValueError):
+            same = False
+        if not same or old["schedule"] != schedule_args:  # same seed → same σ_d
             raise UsageError(f"{args.resume}: model or schedule differs from these arguments")
 
     evaluate = None
@@ -164,7 +211,7 @@ def run(args) -> int:
         def evaluate(st):
             out = {"optimal_loss": best}
             if args.eval_samples:
-                den = UNetDenoiser(state=st.ema, graphdef=st.graphdef)
+                den = denoiser_from_state(st.graphdef, st.ema)
                 res = evaluate_gff(key_eval, den, schedule, target, args.size, args.eval_samples)
                 out.update(kl_model=res["kl_model"], kl_exact=res["kl_exact"])
             return out
@@ -181,10 +228,12 @@ def run(args) -> int:
         z2_flip=args.data == "phi4",
     )
     meta = {
+        "model_kind": args.model,
         "model": config.to_dict(),
         "schedule": schedule_args,
         "data": dataset.description,
         "training": {
+            "objective": {"loss": args.loss, "vlb_weight": vlb_weight if args.loss == "hybrid" else None},
             "seed": args.seed,
             "argv": sys.argv[1:],
             "args": {k: v for k, v in vars(args).items() if k != "func"},
@@ -226,6 +275,9 @@ def run(args) -> int:
         f"wrote {args.out} ({size / 1024:.0f} KiB) after {int(state.step)} steps in {seconds:.1f} s: "
         f"loss = {history.loss[-1] if history.loss else float('nan'):.4f}; {summary}"
     )
+    if history.diverged:
+        print(f"idf train: {history.diverged}; {args.out} holds that last good state", file=sys.stderr)
+        return 1
     return 0
 
 

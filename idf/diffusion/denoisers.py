@@ -6,6 +6,14 @@ Every denoiser is a pytree (its parameters are traced leaves) with
 
 where ``t`` is the integer training timestep, ``alpha_bar`` its ᾱ_t and
 ``condition`` an optional field (ignored by the analytic denoisers).
+
+A denoiser that also predicts the reverse variance (a U-Net trained with the
+hybrid loss) has ``learns_variance`` True and
+
+    eps_and_variance(x_t, t, alpha_bar, condition) -> (ε̂, v')
+
+with v' the per-site fraction of ``reverse.learned_variance``; the DDPM loop
+uses it, every other path only ε̂.
 """
 
 from __future__ import annotations
@@ -49,8 +57,17 @@ class EnergyDenoiser:
         return -jnp.sqrt(1.0 - alpha_bar) * self.energy.score(x_t)
 
 
-def apply_batched(denoiser, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition):
-    """ε̂ for a batch [B, H, W]; ``condition`` is [B, H, W] or None."""
+def learns_variance(denoiser) -> bool:
+    """Whether ``denoiser`` predicts the reverse variance (see the module docstring)."""
+    return bool(getattr(denoiser, "learns_variance", False))
+
+
+def apply_batched(
+    denoiser, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition, *, with_variance: bool = False
+):
+    """ε̂ for a batch [B, H, W]; ``condition`` is [B, H, W] or None. With
+    ``with_variance`` (for a denoiser that ``learns_variance``): (ε̂, v') [B, H, W] each."""
+    fn = denoiser.eps_and_variance if with_variance else denoiser
     if condition is None:
-        return jax.vmap(lambda x: denoiser(x, t, alpha_bar, None))(x_t)
-    return jax.vmap(lambda x, c: denoiser(x, t, alpha_bar, c))(x_t, condition)
+        return jax.vmap(lambda x: fn(x, t, alpha_bar, None))(x_t)
+    return jax.vmap(lambda x, c: fn(x, t, alpha_bar, c))(x_t, condition)

@@ -7,6 +7,7 @@ Notation map (Song et al. 2021, "DDIM"; Ho et al. 2020, "DDPM"):
     eps             -> ε̂(x_t, t)      (predicted noise)
     x0_hat          -> x̂₀             (predicted clean data)
     sigma           -> σ_t(η)         (DDIM eq. 16)
+    frac            -> v'             (learned-variance fraction; Nichol & Dhariwal 2021, eq. 15)
 """
 
 from __future__ import annotations
@@ -27,9 +28,7 @@ def eps_from_x0(x_t: jax.Array, x0_hat: jax.Array, alpha_bar: jax.Array) -> jax.
 
 def ddim_sigma(alpha_bar: jax.Array, alpha_bar_prev: jax.Array, eta: jax.Array) -> jax.Array:
     """σ_t(η) = η·√((1−ᾱ_prev)/(1−ᾱ_t))·√(1 − ᾱ_t/ᾱ_prev).  (DDIM eq. 16.)"""
-    return eta * jnp.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * jnp.sqrt(
-        1.0 - alpha_bar / alpha_bar_prev
-    )
+    return eta * jnp.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * jnp.sqrt(1.0 - alpha_bar / alpha_bar_prev)
 
 
 def ddim_step(
@@ -44,9 +43,7 @@ def ddim_step(
     return jnp.sqrt(alpha_bar_prev) * x0_hat + direction + sigma * z
 
 
-def ddpm_posterior(
-    alpha_bar: jax.Array, alpha_bar_prev: jax.Array
-) -> tuple[jax.Array, jax.Array, jax.Array]:
+def ddpm_posterior(alpha_bar: jax.Array, alpha_bar_prev: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Coefficients of q(x_prev | x_t, x₀) = N(c₀·x₀ + c_t·x_t, β̃).
 
     Strided form: α_t → ᾱ_t/ᾱ_prev and β_t → 1 − ᾱ_t/ᾱ_prev (DDPM eq. 7 with
@@ -60,15 +57,37 @@ def ddpm_posterior(
     return c0, ct, var
 
 
+def learned_variance(frac: jax.Array, alpha_bar: jax.Array, alpha_bar_prev: jax.Array) -> jax.Array:
+    """σ²_θ = exp(v'·log β + (1−v')·log β̃)  (improved DDPM eq. 15).
+
+    β and β̃ are the step's own (strided) values, as ``ddpm_posterior`` has them:
+    on a sub-sequence this is the interpolation in the respaced β's of Nichol &
+    Dhariwal's ``respace.py``. Written as β̃·exp(v'·(log β − log β̃)), so v' = 0
+    gives β̃ bit for bit. The last step (ᾱ_prev = 1, β̃ = 0) gets σ² = 0: the
+    loop returns the mean there, as with the fixed variance. ``frac`` is v' per
+    site; the result broadcasts like it.
+    """
+    _, _, var = ddpm_posterior(alpha_bar, alpha_bar_prev)
+    beta = 1.0 - alpha_bar / alpha_bar_prev
+    positive = var > 0.0
+    safe = jnp.where(positive, var, 1.0)
+    return jnp.where(positive, safe * jnp.exp(frac * (jnp.log(beta) - jnp.log(safe))), 0.0)
+
+
 def ddpm_step(
     x_t: jax.Array,
     x0_hat: jax.Array,
     alpha_bar: jax.Array,
     alpha_bar_prev: jax.Array,
     z: jax.Array,
+    frac: jax.Array | None = None,
 ) -> jax.Array:
-    """x_prev = μ̃(x_t, x̂₀) + √β̃·z with the posterior mean and variance (DDPM eq. 6–7)."""
+    """x_prev = μ̃(x_t, x̂₀) + σ·z with the posterior mean (DDPM eq. 6–7) and
+    σ² = β̃ (DDPM eq. 7), or the learned σ²_θ of ``learned_variance`` when the
+    denoiser predicts a variance fraction ``frac`` (same shape as x_t)."""
     c0, ct, var = ddpm_posterior(alpha_bar, alpha_bar_prev)
+    if frac is not None:
+        var = learned_variance(frac, alpha_bar, alpha_bar_prev)
     return c0 * x0_hat + ct * x_t + jnp.sqrt(var) * z
 
 

@@ -5,7 +5,8 @@
 The adapters are pytrees whose leaves are the network weights (an
 ``nnx.State``) and whose static part is the ``nnx.GraphDef``, so
 ``idf.diffusion.sample`` traces the weights: loading another checkpoint of the
-same architecture does not recompile.
+same architecture does not recompile. A U-Net with ``learn_sigma`` also gives
+``eps_and_variance`` (ε̂ and the variance fraction v'), which DDPM sampling uses.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import jax.numpy as jnp
 from flax import nnx
 
 from idf._pytree import pytree_dataclass, static
+from idf.models.energy_net import EnergyNet
+from idf.models.unet import split_output, variance_fraction
 
 
 @pytree_dataclass
@@ -33,7 +36,12 @@ class UNetDenoiser:
     def model(self) -> nnx.Module:
         return nnx.merge(self.graphdef, self.state)
 
-    def __call__(self, x_t, t, alpha_bar, condition=None):
+    @property
+    def learns_variance(self) -> bool:
+        """True for a U-Net with ``learn_sigma`` (static: read from the architecture)."""
+        return bool(self.model().config.learn_sigma)
+
+    def _outputs(self, x_t, t, alpha_bar, condition):
         model = self.model()
         x = x_t[None, :, :, None]
         cond = None
@@ -41,8 +49,19 @@ class UNetDenoiser:
             cond = condition[None, :, :, None] if condition.ndim == 2 else condition[None]
         t_batch = jnp.reshape(jnp.asarray(t, jnp.int32), (1,))
         ab_batch = jnp.reshape(jnp.asarray(alpha_bar, jnp.float32), (1,))
-        eps = model(x.astype(jnp.float32), t_batch, cond, ab_batch)
+        return split_output(model.config, model(x.astype(jnp.float32), t_batch, cond, ab_batch))
+
+    def __call__(self, x_t, t, alpha_bar, condition=None):
+        eps, _ = self._outputs(x_t, t, alpha_bar, condition)
         return eps[0, :, :, 0].astype(x_t.dtype)
+
+    def eps_and_variance(self, x_t, t, alpha_bar, condition=None):
+        """(ε̂ [H, W], v' [H, W]): v' = (v + 1)/2 of the variance channel, for
+        ``idf.diffusion.reverse.learned_variance``. Needs ``learn_sigma``."""
+        eps, v = self._outputs(x_t, t, alpha_bar, condition)
+        if v is None:
+            raise ValueError("this U-Net predicts no variance (trained without learn_sigma)")
+        return eps[0, :, :, 0].astype(x_t.dtype), variance_fraction(v[0, :, :, 0]).astype(x_t.dtype)
 
 
 @pytree_dataclass
@@ -64,3 +83,10 @@ class EnergyNetDenoiser:
         energy = lambda x: model(x[None, :, :, None].astype(jnp.float32), t_batch)[0]  # noqa: E731
         grad = jax.grad(energy)(x_t)
         return (jnp.sqrt(1.0 - alpha_bar) * grad).astype(x_t.dtype)
+
+
+def denoiser_from_state(graphdef: nnx.GraphDef, state: nnx.State) -> UNetDenoiser | EnergyNetDenoiser:
+    """The adapter that fits the network ``graphdef`` describes (U-Net or energy)."""
+    if isinstance(nnx.merge(graphdef, state), EnergyNet):
+        return EnergyNetDenoiser(state=state, graphdef=graphdef)
+    return UNetDenoiser(state=state, graphdef=graphdef)

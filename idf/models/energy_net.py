@@ -5,7 +5,9 @@ Ho (2021), "Should EBMs model the energy or the score?": f_θ is a small
 time-conditioned convolutional network (circular padding), so −∇E_θ is a
 conservative score field by construction and E_θ can be read as a learned
 potential. Trained with the same ε-MSE loss through ``EnergyNetDenoiser``
-(ε̂ = √(1−ᾱ_t)·∇E_θ), at the price of a second backward pass.
+(ε̂ = √(1−ᾱ_t)·∇E_θ), at the price of a second backward pass
+(``idf train --model energy``; checkpoints record ``model_kind = "energy"``).
+No hybrid loss: the energy gives ε̂ only, no reverse variance.
 
 x [B, H, W, 1], t [B] → E [B].
 """
@@ -31,8 +33,21 @@ class EnergyNetConfig:
     time_dim: int = 32
     periodic: bool = True
 
+    def __post_init__(self):
+        if self.channels < 1 or self.depth < 1:
+            raise ValueError(f"channels and depth must be ≥ 1, got {self.channels} and {self.depth}")
+        if self.time_dim < 2 or self.time_dim % 2:
+            raise ValueError(f"time_dim must be even and ≥ 2, got {self.time_dim}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EnergyNetConfig:
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown energy-net config fields: {', '.join(sorted(unknown))}")
+        return cls(**data)
 
 
 class EnergyNet(nnx.Module):
@@ -55,3 +70,8 @@ class EnergyNet(nnx.Module):
             h = jax.nn.silu(conv(h) + (emb if i == 0 else 0.0))
         f = self.out(h)
         return 0.5 * jnp.sum((x - f) ** 2, axis=(1, 2, 3))
+
+
+def init_energy_net(key: jax.Array, config: EnergyNetConfig) -> EnergyNet:
+    """A freshly initialised energy network (weights drawn from ``key``)."""
+    return EnergyNet(config, rngs=nnx.Rngs(params=key))

@@ -10,8 +10,10 @@ energies it learns (average pooling and nearest upsampling keep equivariance
 under even shifts).
 
 The module works on a batch in NHWC layout: x [B, H, W, C_in], t [B] (integer
-training timesteps), condition [B, H, W, C_cond] or None → ε̂ [B, H, W, C_out].
-``idf.models.UNetDenoiser`` adapts it to the unbatched denoiser protocol.
+training timesteps), condition [B, H, W, C_cond] or None → ε̂ [B, H, W, C_out]
+(with ``learn_sigma``: [B, H, W, 2·C_out], ε̂ then the variance output v; see
+``variance_fraction``). ``idf.models.UNetDenoiser`` adapts it to the unbatched
+denoiser protocol.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ CONFIG_FIELDS = (
     "cond_channels",
     "periodic",
     "data_std",
+    "learn_sigma",
 )
 
 
@@ -53,6 +56,11 @@ class UNetConfig:
     periodic        circular padding (lattice on a torus) instead of zero padding
     data_std        σ_d > 0 turns on the Gaussian preconditioning (see ``UNet``):
                     the per-site standard deviation of the training data; 0: off
+    learn_sigma     also output a variance channel v per site and field channel,
+                    for the learned reverse variance of improved DDPM (Nichol &
+                    Dhariwal 2021): log σ²_θ = v'·log β_t + (1−v')·log β̃_t with
+                    v' = ``variance_fraction(v)`` = (v + 1)/2. False: ε̂ only
+                    (every checkpoint written before this option existed)
     """
 
     base_channels: int = 32
@@ -65,6 +73,7 @@ class UNetConfig:
     cond_channels: int = 0
     periodic: bool = True
     data_std: float = 0.0
+    learn_sigma: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "channel_mults", tuple(int(m) for m in self.channel_mults))
@@ -100,6 +109,20 @@ class UNetConfig:
         if unknown:
             raise ValueError(f"unknown U-Net config fields: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+def variance_fraction(v: jax.Array) -> jax.Array:
+    """v' = (v + 1)/2: the interpolation fraction of the learned log-variance.
+
+    Nichol & Dhariwal (2021, eq. 15) interpolate log σ² = v'·log β + (1−v')·log β̃
+    with the raw output as v'; their code maps it from [−1, 1] as here, so the
+    zero-initialised output layer starts at v' = ½ (the geometric mean of β̃ and
+    β), and v = −1 means β̃ exactly. Not clipped: v' > 1 (σ² > β) is the right
+    answer for data modes with variance above 1 (the optimal reverse variance of
+    a mode of variance P is β·s_{t−1}/s_t, s_t = ᾱ_t·P + 1 − ᾱ_t), and a clip
+    would stop the gradient of a network stuck outside [0, 1].
+    """
+    return 0.5 * (v + 1.0)
 
 
 def timestep_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -> jax.Array:
@@ -190,9 +213,8 @@ class UNet(nnx.Module):
         self.down = nnx.List(down)
         self.up = nnx.List(up)
         self.norm_out = _norm(ch, cfg.groups, rngs)
-        self.conv_out = nnx.Conv(
-            ch, cfg.out_channels, (3, 3), padding=pad, kernel_init=nnx.initializers.zeros, rngs=rngs
-        )
+        out_channels = cfg.out_channels * (2 if cfg.learn_sigma else 1)
+        self.conv_out = nnx.Conv(ch, out_channels, (3, 3), padding=pad, kernel_init=nnx.initializers.zeros, rngs=rngs)
 
     def __call__(
         self,
@@ -202,7 +224,8 @@ class UNet(nnx.Module):
         alpha_bar: jax.Array | None = None,
     ) -> jax.Array:
         """x [B, H, W, C_in], t [B] ints, condition [B, H, W, C_cond] | None,
-        alpha_bar [B] (ᾱ_t; needed when ``data_std`` > 0) → [B, H, W, C_out]."""
+        alpha_bar [B] (ᾱ_t; needed when ``data_std`` > 0) → [B, H, W, C_out],
+        or with ``learn_sigma`` [B, H, W, 2·C_out]: ε̂ ‖ v (``split_output``)."""
         cfg = self.config
         cfg.check_shape(x.shape[1:3])
         skip = None
@@ -235,7 +258,18 @@ class UNet(nnx.Module):
             for block in self.up[j * n : (j + 1) * n]:
                 h = block(h, emb)
         out = self.conv_out(jax.nn.silu(self.norm_out(h)))
-        return out if skip is None else out + skip
+        if skip is None:
+            return out
+        # The preconditioning skip is the white-Gaussian ε̂: the ε channels only.
+        eps, v = split_output(cfg, out)
+        return eps + skip if v is None else jnp.concatenate([eps + skip, v], axis=-1)
+
+
+def split_output(config: UNetConfig, out: jax.Array) -> tuple[jax.Array, jax.Array | None]:
+    """(ε̂ [..., C_out], v [..., C_out] or None) from a U-Net output [..., C_out(·2)]."""
+    if not config.learn_sigma:
+        return out, None
+    return out[..., : config.out_channels], out[..., config.out_channels :]
 
 
 def init_unet(key: jax.Array, config: UNetConfig) -> UNet:

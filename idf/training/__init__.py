@@ -11,12 +11,20 @@ from idf.training.checkpoint import (
     unflatten_named,
 )
 from idf.training.data import Dataset, batches, gff_dataset, phi4_dataset, random_sign_flip
-from idf.training.losses import eps_mse
-from idf.training.train_step import TrainState, eval_loss, init_train_state, make_optimizer, train_step
+from idf.training.losses import eps_mse, gaussian_nll, hybrid_loss, normal_kl, vlb_terms
+from idf.training.train_step import (
+    LOSSES,
+    TrainState,
+    eval_loss,
+    init_train_state,
+    make_optimizer,
+    train_step,
+)
 from idf.training.trainer import History, Progress, TrainConfig, restore, train, validation_loss
 
 __all__ = [
     "FORMAT",
+    "LOSSES",
     "VERSION",
     "CheckpointError",
     "Dataset",
@@ -28,9 +36,12 @@ __all__ = [
     "eps_mse",
     "eval_loss",
     "flatten_named",
+    "gaussian_nll",
     "gff_dataset",
+    "hybrid_loss",
     "init_train_state",
     "make_optimizer",
+    "normal_kl",
     "phi4_dataset",
     "random_sign_flip",
     "read_checkpoint",
@@ -40,4 +51,5 @@ __all__ = [
     "train_step",
     "unflatten_named",
     "validation_loss",
+    "vlb_terms",
 ]

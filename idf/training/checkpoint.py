@@ -3,9 +3,12 @@
 Layout of one file:
 
     meta_json            0-d unicode array: JSON with
-                         format = "idf-unet-checkpoint", version = 1,
-                         model (UNetConfig), schedule, data, training
-                         (step, loss, seed, command, device, wall time …),
+                         format = "idf-unet-checkpoint" (the historical name,
+                         for every model kind), version = 1,
+                         model_kind ("unet" or "energy"; absent = "unet"),
+                         model (its UNetConfig or EnergyNetConfig), schedule,
+                         data, training (step, loss, objective, seed, command,
+                         device, wall time …),
                          weights_sha256 (over every array below, name-sorted),
                          has_optimizer
     params/<path>        sampling weights (the EMA weights when EMA is on),

@@ -101,6 +101,21 @@ def train_chunk(state: TrainState, batch_stack: jax.Array, keys: jax.Array) -> t
     return jax.lax.scan(body, state, (batch_stack, keys))
 
 
+def run_steps(state: TrainState, batch_stack: jax.Array, keys: jax.Array) -> tuple[TrainState, dict[str, jax.Array]]:
+    """K training steps: ``train_chunk`` on accelerators; on the CPU one jitted
+    ``train_step`` per batch, because XLA:CPU runs the U-Net's convolutions
+    inside a loop body several times slower than at top level (measured 8× at
+    8×8, ``bench/bench_training.py``). Both give the same states."""
+    if jax.default_backend() != "cpu":
+        return train_chunk(state, batch_stack, keys)
+    losses, norms = [], []
+    for batch, key in zip(batch_stack, keys, strict=True):
+        state, metrics = train_step(state, batch, key)
+        losses.append(metrics["loss"])
+        norms.append(metrics["grad_norm"])
+    return state, {"loss": jnp.stack(losses), "grad_norm": jnp.stack(norms)}
+
+
 def step_keys(key_steps: jax.Array, start: int, stop: int) -> jax.Array:
     """The per-step keys fold_in(key_steps, k) for k in [start, stop)."""
     return jax.vmap(lambda k: jax.random.fold_in(key_steps, k))(jnp.arange(start, stop))
@@ -225,14 +240,14 @@ def train(
         stack = np.stack([next(loader) for _ in range(stop_at - step)])
         stack = shard_batch(jnp.asarray(stack), axis=1) if sharded else jnp.asarray(stack)
         keys = step_keys(key_steps, step, stop_at)
-        new_state, metrics = train_chunk(state, stack, keys)
+        new_state, metrics = run_steps(state, stack, keys)
         losses = np.asarray(jax.device_get(metrics["loss"]), np.float64)
         ok = np.isfinite(losses) & np.isfinite(np.asarray(jax.device_get(metrics["grad_norm"])))
         if not ok.all():
             # Keep the last good state: replay the finite steps of this chunk.
             bad = int(np.argmin(ok))
             if bad:
-                new_state, _ = train_chunk(state, stack[:bad], keys[:bad])
+                new_state, _ = run_steps(state, stack[:bad], keys[:bad])
             else:
                 new_state = state
             diverged = (

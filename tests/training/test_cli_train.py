@@ -1,14 +1,36 @@
-"""``idf train`` and ``idf evaluate``: bad arguments exit 2 in one line; a tiny
-end-to-end run (slow) writes a checkpoint that loads and evaluates."""
+"""``idf train`` and ``idf evaluate``: bad arguments exit 2 in one line; tiny
+end-to-end runs (slow) of each model and loss write checkpoints that load,
+sample and evaluate."""
 
 import jax
+import jax.numpy as jnp
 import pytest
 
 from idf.cli import main
-from idf.models import load_denoiser
+from idf.diffusion import make_schedule, sample
+from idf.models import EnergyNetDenoiser, load_denoiser
 
-TINY = ["--size", "8", "--num-samples", "128", "--valid", "32", "--batch", "32", "--num-steps", "50",
-        "--base-channels", "8", "--time-dim", "16", "--groups", "4", "--eval-samples", "0", "--no-progress"]
+TINY = [
+    "--size",
+    "8",
+    "--num-samples",
+    "128",
+    "--valid",
+    "32",
+    "--batch",
+    "32",
+    "--num-steps",
+    "50",
+    "--base-channels",
+    "8",
+    "--time-dim",
+    "16",
+    "--groups",
+    "4",
+    "--eval-samples",
+    "0",
+    "--no-progress",
+]
 
 
 @pytest.mark.parametrize(
@@ -19,6 +41,9 @@ TINY = ["--size", "8", "--num-samples", "128", "--valid", "32", "--batch", "32",
         (["train", "--valid", "200", "--num-samples", "100"], "--valid"),
         (["train", "--batch", "4096", "--num-samples", "1000", "--valid", "100"], "--batch"),
         (["evaluate", "--checkpoint", "/nonexistent.npz"], "no such checkpoint"),
+        (["train", "--model", "energy", "--loss", "hybrid"], "--loss hybrid needs --model unet"),
+        (["train", "--vlb-weight", "0.01"], "--vlb-weight applies to --loss hybrid only"),
+        (["train", "--depth", "2"], "--depth applies to --model energy only"),
     ],
 )
 def test_bad_arguments_exit_2(argv, message, capsys):
@@ -45,7 +70,33 @@ def test_train_then_evaluate_end_to_end(tmp_path, capsys):
     assert main(["train", *TINY, "--steps", "6", "--seed", "3", "--resume", out, "--out", out, "--slim"]) == 0
     den, info = load_denoiser(out)
     assert info["training"]["step"] == 6 and not info["has_optimizer"]
-    assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5",
-                 "--out", str(tmp_path / "e.npz")]) == 0
+    assert (
+        main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5", "--out", str(tmp_path / "e.npz")])
+        == 0
+    )
     assert "U-Net : Fourier KL" in capsys.readouterr().out
     assert jax.tree_util.tree_leaves(den.state)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "options, kind",
+    [(["--loss", "hybrid", "--vlb-weight", "0.01"], "unet"), (["--model", "energy", "--depth", "2"], "energy")],
+)
+def test_hybrid_and_energy_runs_write_checkpoints_that_sample(tmp_path, capsys, options, kind):
+    out = str(tmp_path / "m.npz")
+    assert main(["train", *TINY, *options, "--steps", "3", "--out", out]) == 0
+    den, info = load_denoiser(out)
+    assert info["model_kind"] == kind and info["training"]["step"] == 3
+    if kind == "unet":
+        assert den.learns_variance and info["model"]["learn_sigma"]
+        assert info["training"]["objective"] == {"loss": "hybrid", "vlb_weight": 0.01}
+    else:
+        assert isinstance(den, EnergyNetDenoiser) and info["model"]["depth"] == 2
+        assert info["training"]["objective"] == {"loss": "eps_mse", "vlb_weight": None}
+    schedule = make_schedule(**info["schedule"])
+    for method in ("ddpm", "ddim"):
+        res = sample(jax.random.key(0), den, schedule, (8, 8), 8, inference_steps=10, method=method)
+        assert bool(jnp.all(jnp.isfinite(res.samples)))
+    assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5"]) == 0
+    assert "Fourier KL" in capsys.readouterr().out
