@@ -32,3 +32,14 @@ def add_out(parser: argparse.ArgumentParser, default: str) -> None:
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=bounded(int, 0, 2**31 - 1), default=0, help="PRNG seed")
+
+
+def fits(nbytes: int, what: str, fix: str) -> None:
+    """Refuse (exit 2 with one line) work whose arrays would not fit in memory."""
+    from idf.cli import UsageError  # noqa: PLC0415 - idf.cli imports this module
+    from idf.memory import MemoryBudgetError, check_fits  # noqa: PLC0415
+
+    try:
+        check_fits(nbytes, what, fix)
+    except MemoryBudgetError as err:
+        raise UsageError(str(err)) from None

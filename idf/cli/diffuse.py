@@ -10,7 +10,7 @@ import numpy as np
 
 from idf import diagnostics
 from idf.cli import UsageError
-from idf.cli._args import add_out, add_seed, bounded
+from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diffusion import (
     GUIDANCE_FORMS,
     METHODS,
@@ -25,8 +25,6 @@ from idf.diffusion import (
 from idf.diffusion.schedules import inference_timesteps
 from idf.energy import GaussianFreeField, LatticeEnergy
 from idf.io import save_npz
-
-MAX_BYTES = 2 * 1024**3  # refuse outputs that would not fit comfortably in memory
 
 
 def register(sub) -> None:
@@ -60,8 +58,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     shape = (args.size, args.size)
-    if args.n * args.size**2 * 4 * 3 > MAX_BYTES:
-        raise UsageError(f"--n {args.n} at {args.size}×{args.size} needs over 2 GiB: lower --n or --size")
+    fits(args.n * args.size**2 * 4 * 3, f"--n {args.n} at {args.size}×{args.size}", "lower --n or --size")
     if args.data == "gff":
         target = GaussianFreeField(mass2=args.mass2, kT=args.kT)
     else:

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 
 from idf.cli import UsageError
-from idf.cli._args import add_out, add_seed, bounded
+from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diagnostics import gaussian_shell_stderr, radial_average, radial_power_spectrum, shell_z_scores
 from idf.diffusion import METHODS, SCHEDULES, SPACINGS, make_schedule
 from idf.diffusion.multiscale import (
@@ -25,8 +25,6 @@ from idf.diffusion.multiscale import (
 )
 from idf.energy import GaussianFreeField
 from idf.io import save_npz
-
-MAX_BYTES = 2 * 1024**3
 
 
 def _scales(text: str) -> tuple[int, ...]:
@@ -77,8 +75,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    if args.n * sum(s * s for s in args.scales) * 4 * 4 > MAX_BYTES:
-        raise UsageError(f"--n {args.n} at scales {args.scales} needs over 2 GiB: lower --n or the scales")
+    fits(args.n * sum(s * s for s in args.scales) * 4 * 4, f"--n {args.n} at scales {args.scales}",
+         "lower --n or the scales")
     schedule = make_schedule(args.schedule, args.num_steps)
     counts = steps_per_scale(args.inference_steps, len(args.scales))
     if max(counts) > args.num_steps:

@@ -14,12 +14,10 @@ import jax
 import numpy as np
 
 from idf.cli import UsageError
-from idf.cli._args import add_out, add_seed, bounded
+from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.energy import LATTICE_ENERGIES, make_energy, parse_energy
 from idf.io import save_npz
 from idf.samplers import SAMPLERS, divergence_report, make_sampler, run_chains
-
-MAX_BYTES = 2 * 1024**3
 
 
 def register(sub) -> None:
@@ -57,8 +55,8 @@ def run(args) -> int:
     if args.thin > args.steps:
         raise UsageError(f"--thin {args.thin} is larger than --steps {args.steps}")
     kept = args.steps // args.thin
-    if args.chains * (kept + 2) * args.size**2 * 4 > MAX_BYTES:
-        raise UsageError("the samples would need over 2 GiB: lower --chains, --steps or --size, or raise --thin")
+    fits(args.chains * (kept + 2) * args.size**2 * 4, "keeping the samples",
+         "lower --chains, --steps or --size, or raise --thin")
     if args.adapt and args.sampler == "langevin":
         raise UsageError("--adapt needs an acceptance probability: use it with mala, mh, hmc or nuts")
     if args.energy == "custom":

@@ -12,7 +12,7 @@ from idf.diffusion.reverse import (
     guide_eps,
     predict_x0,
 )
-from idf.diffusion.sample import GUIDANCE_FORMS, METHODS, ReverseResult, sample
+from idf.diffusion.sample import GUIDANCE_FORMS, METHODS, ReverseResult, divergence_report, sample
 from idf.diffusion.schedules import (
     SCHEDULES,
     SPACINGS,
@@ -35,6 +35,7 @@ __all__ = [
     "apply_batched",
     "conserve_norm",
     "ddim_sigma",
+    "divergence_report",
     "ddim_step",
     "ddpm_posterior",
     "ddpm_step",

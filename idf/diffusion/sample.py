@@ -16,7 +16,7 @@ import numpy as np
 
 from idf import _tracing
 from idf.diffusion import reverse
-from idf.diffusion.denoisers import apply_batched
+from idf.diffusion.denoisers import apply_batched, learns_variance
 from idf.diffusion.schedules import Schedule, inference_timesteps, step_table
 from idf.energy import Energy, shannon_entropy
 from idf.parallel import shard_batch
@@ -36,6 +36,9 @@ class ReverseResult(NamedTuple):
     norm_ratio   [S, B]           Σx̂₀²/Σx_t² before any rescaling: what the
                                   document's "energy conservation" would undo
     scale        [S, B]           the factor the constraint applied (1 when off)
+    diverged     [B] int32        −1, or the index s (into ``timesteps``) of the
+                                  step whose output first held NaN/inf: that sample
+                                  is frozen at its last finite state x_{t+1}
     """
 
     samples: jax.Array
@@ -45,6 +48,7 @@ class ReverseResult(NamedTuple):
     entropy: jax.Array
     norm_ratio: jax.Array
     scale: jax.Array
+    diverged: jax.Array
 
 
 def _metrics(x, metric_energy):
@@ -77,10 +81,16 @@ def _reverse_loop(
     _tracing.mark("reverse_sample")
     noise_scale = jnp.sqrt(temperature)
     keys = jax.random.split(key, timesteps.shape[0])
+    learned = method == "ddpm" and learns_variance(denoiser)
 
-    def step(x, inputs):
-        k, t, ab, ab_prev = inputs
-        eps = apply_batched(denoiser, x, t, ab, condition)
+    def step(carry, inputs):
+        x, diverged = carry
+        k, t, ab, ab_prev, index = inputs
+        frac = None
+        if learned:
+            eps, frac = apply_batched(denoiser, x, t, ab, condition, with_variance=True)
+        else:
+            eps = apply_batched(denoiser, x, t, ab, condition)
         if guidance_energy is not None:
             score = jax.vmap(guidance_energy.score)(x)
             eps = reverse.guide_eps(eps, score, ab, guidance_scale, guidance_form)
@@ -97,7 +107,7 @@ def _reverse_loop(
             sigma = reverse.ddim_sigma(ab, ab_prev, eta)
             x_prev = reverse.ddim_step(x0_hat, eps, ab_prev, sigma, z)
         else:
-            x_prev = reverse.ddpm_step(x, x0_hat, ab, ab_prev, z)
+            x_prev = reverse.ddpm_step(x, x0_hat, ab, ab_prev, z, frac)
         if known is not None:
             # Inpainting: known sites are replaced by the observation noised to
             # the new level, so they end exactly at the observed values.
@@ -105,11 +115,17 @@ def _reverse_loop(
             fresh = jax.random.normal(jax.random.fold_in(k, 1), x.shape, x.dtype)
             noisy = jnp.sqrt(ab_prev) * values + jnp.sqrt(1.0 - ab_prev) * noise_scale * fresh
             x_prev = jnp.where(mask, noisy, x_prev)
+        # Divergence: a sample whose new state holds NaN/inf keeps its last
+        # finite state from then on, and the step is recorded.
+        finite = jnp.all(jnp.isfinite(x_prev), axis=(-2, -1))
+        diverged = jnp.where((diverged < 0) & ~finite, index, diverged)
+        x_prev = jnp.where((diverged >= 0)[:, None, None], x, x_prev)
         energy, entropy = _metrics(x_prev, metric_energy)
-        return x_prev, (x_prev[:keep], energy, entropy, norm_ratio, factor)
+        return (x_prev, diverged), (x_prev[:keep], energy, entropy, norm_ratio, factor)
 
-    xs = (keys, timesteps, alpha_bar, alpha_bar_prev)
-    x0, (frames, energies, entropies, ratios, factors) = jax.lax.scan(step, x_T, xs)
+    xs = (keys, timesteps, alpha_bar, alpha_bar_prev, jnp.arange(timesteps.shape[0], dtype=jnp.int32))
+    start = (x_T, jnp.full(x_T.shape[:1], -1, jnp.int32))
+    (x0, diverged), (frames, energies, entropies, ratios, factors) = jax.lax.scan(step, start, xs)
     e_T, s_T = _metrics(x_T, metric_energy)
     return ReverseResult(
         samples=x0,
@@ -119,12 +135,11 @@ def _reverse_loop(
         entropy=jnp.concatenate([s_T[None], entropies]),
         norm_ratio=ratios,
         scale=factors,
+        diverged=diverged,
     )
 
 
-_reverse_loop_jit = jax.jit(
-    _reverse_loop, static_argnames=("method", "guidance_form", "conserve_energy", "keep")
-)
+_reverse_loop_jit = jax.jit(_reverse_loop, static_argnames=("method", "guidance_form", "conserve_energy", "keep"))
 
 
 def sample(
@@ -159,6 +174,11 @@ def sample(
     inference_steps  S: length of the strided sub-sequence (``spacing``:
                      "leading" or "trailing"); S = T with DDPM is the full chain.
     method           "ddim" (η ∈ [0, 1]; η = 1 has DDPM's variance) or "ddpm".
+                     With "ddpm", a denoiser that ``learns_variance`` (a U-Net
+                     trained with the hybrid loss) sets σ²_θ per site instead of
+                     the fixed β̃, on a strided sub-sequence by interpolating
+                     between the strided β and β̃ (``reverse.learned_variance``);
+                     DDIM, at any η, uses only ε̂.
     temperature      T_s: every Gaussian draw, x_T included, is scaled by √T_s.
                      For a linear-Gaussian loop this multiplies the output
                      covariance by exactly T_s.
@@ -231,3 +251,21 @@ def timesteps_for(
     if not 0 <= int(start_step) < schedule.num_steps:
         raise ValueError(f"start_step must be in [0, {schedule.num_steps - 1}], got {start_step}")
     return inference_timesteps(int(start_step) + 1, inference_steps, spacing)
+
+
+def divergence_report(result: ReverseResult) -> str | None:
+    """None when every sample stayed finite, else one sentence: how many
+    samples diverged, at which step first, and the likely causes."""
+    diverged = np.asarray(result.diverged)
+    bad = diverged >= 0
+    if not bad.any():
+        return None
+    first = int(diverged[bad].min())
+    steps = int(np.asarray(result.timesteps).shape[0])
+    t = int(np.asarray(result.timesteps)[first])
+    return (
+        f"{int(bad.sum())} of {bad.size} samples became NaN/inf, first at step {first + 1} of {steps} (t = {t}); "
+        "each is kept at its last finite state. Likely cause: a guidance scale too large for this energy (its "
+        "score outgrows the noise), the rescaling constraint, or a temperature far from 1: lower the guidance "
+        "scale, switch the rescaling off or use more steps"
+    )

@@ -161,3 +161,24 @@ def test_forward_guidance_is_the_document_correction():
     assert plain.trajectory.shape == (51, 2, 8, 8) and plain.energy.shape == (51, 2)
     # The correction follows the score, so it lowers φ relative to the same noise without it.
     assert float(jnp.mean(guided.energy[-1])) < float(jnp.mean(plain.energy[-1]))
+
+
+def test_a_diverging_sample_is_frozen_at_its_last_finite_state_and_reported():
+    from idf.diffusion import divergence_report
+    from idf.energy import Phi4
+
+    schedule = make_schedule("linear", 1000)
+    kwargs = dict(inference_steps=20, guidance_energy=Phi4(mass2=-4.0, coupling=3.0), keep=8)
+    res = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance_scale=5.0, **kwargs)
+    diverged = np.asarray(res.diverged)
+    assert (diverged >= 0).all()  # φ⁴'s cubic score outgrows the noise under document-form guidance
+    traj, samples = np.asarray(res.trajectory), np.asarray(res.samples)
+    assert np.isfinite(samples).all() and np.isfinite(traj).all()
+    for b, s in enumerate(diverged):
+        # trajectory[s] is x before step s (the last finite state); nothing moves after it
+        np.testing.assert_array_equal(samples[b], traj[s, b])
+        np.testing.assert_array_equal(traj[-1, b], traj[s, b])
+    message = divergence_report(res)
+    assert f"first at step {diverged.min() + 1} of 20" in message and "guidance scale" in message
+    calm = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance_scale=0.0, **kwargs)
+    assert (np.asarray(calm.diverged) == -1).all() and divergence_report(calm) is None
