@@ -1,15 +1,20 @@
 """Sampler arena page: renders by default, controls change the numbers, the
 numbers equal ``idf sample``'s for the same settings and seed, ULA's bias is
 visible on the GFF while MALA and HMC are close, improper targets are an
-error, bad URLs warn, toys and φ⁴ render."""
+error, bad URLs warn, toys and φ⁴ render, and a typed φ runs (or is refused
+with the parser's or the probe's message) with cached runs keyed by its text."""
 
+import re
+
+import jax
 import numpy as np
 import pytest
 from conftest import assert_clean, metrics, page
 
 from idf import _tracing
 from idf.cli import main as cli_main
-from idf.ui import arena
+from idf.io import load_npz
+from idf.ui import arena, downloads
 
 
 def table(at):
@@ -46,9 +51,35 @@ def test_page_numbers_equal_the_cli(tmp_path):
     """Same settings, same seed: the page's HMC acceptance and ESS inputs are
     the CLI's to float precision (one seed→key convention)."""
     out = tmp_path / "s.npz"
-    status = cli_main(["sample", "--energy", "gff", "--size", "8", "--mass2", "1", "--kT", "1", "--sampler", "hmc",
-                       "--step-size", "0.1", "--leapfrog", "10", "--chains", "8", "--steps", "500",
-                       "--burn-in", "200", "--seed", "3", "--out", str(out)])
+    status = cli_main(
+        [
+            "sample",
+            "--energy",
+            "gff",
+            "--size",
+            "8",
+            "--mass2",
+            "1",
+            "--kT",
+            "1",
+            "--sampler",
+            "hmc",
+            "--step-size",
+            "0.1",
+            "--leapfrog",
+            "10",
+            "--chains",
+            "8",
+            "--steps",
+            "500",
+            "--burn-in",
+            "200",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 0
     cli = np.load(out, allow_pickle=True)
     at = page("arena", samplers="mala,hmc", seed="3").run()
@@ -166,21 +197,28 @@ def test_figures_export_to_png_and_gif():
 
     rng = np.random.default_rng(0)
     ref = arena.toy_reference("banana", (("a", 1.5), ("b", 0.5)), grid=40)
-    drawing = {"trajectory": rng.normal(size=(20, 2)), "proposals": rng.normal(size=(20, 2)),
-               "accepted": rng.random(20) < 0.5, "paths": rng.normal(size=(3, 11, 2))}
+    drawing = {
+        "trajectory": rng.normal(size=(20, 2)),
+        "proposals": rng.normal(size=(20, 2)),
+        "accepted": rng.random(20) < 0.5,
+        "paths": rng.normal(size=(3, 11, 2)),
+    }
     frames = {"HMC": rng.normal(size=(5, 4, 4)), "MALA": rng.normal(size=(5, 4, 4))}
     figs = [
         arena_viz.toy_trajectories(ref, {"HMC": drawing}),
         arena_viz.toy_marginals(ref, {"HMC": rng.normal(size=(100, 2))}),
         arena_viz.animated_fields(frames, [f"step {i}" for i in range(5)]),
-        arena_viz.m_histograms({"HMC": rng.normal(size=(2, 50))}, {"kind": "samples", "m": rng.normal(size=99),
-                                                                    "label": "ref"}),
-        arena_viz.metric_bars({"acceptance (1)": {"HMC": 0.9, "ULA": float("nan")}, "τ (steps)": {"HMC": 3.0}},
-                              log=("τ (steps)",)),
+        arena_viz.m_histograms(
+            {"HMC": rng.normal(size=(2, 50))}, {"kind": "samples", "m": rng.normal(size=99), "label": "ref"}
+        ),
+        arena_viz.metric_bars(
+            {"acceptance (1)": {"HMC": 0.9, "ULA": float("nan")}, "τ (steps)": {"HMC": 3.0}}, log=("τ (steps)",)
+        ),
         arena_viz.delta_h_figure(np.array([[0.1, np.nan], [0.2, -0.1]]), np.array([1, -1])),
         arena_viz.eps_scaling_figure(np.array([0.05, 0.1, 0.2]), np.array([0.01, 0.04, 0.16]), 2.0),
-        arena_viz.kl_steps_figure({"HMC": {"n": np.array([8, 80]), "kl": np.array([1.0, 0.1]),
-                                           "bias": np.array([4.0, 0.4])}}, {"HMC": 0.3}),
+        arena_viz.kl_steps_figure(
+            {"HMC": {"n": np.array([8, 80]), "kl": np.array([1.0, 0.1]), "bias": np.array([4.0, 0.4])}}, {"HMC": 0.3}
+        ),
     ]
     for fig in figs:
         assert figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
@@ -206,3 +244,116 @@ def test_adaptation_reports_the_final_step_size():
     assert t.loc["ULA", "ε (final)"] == pytest.approx(0.05)  # ULA has no acceptance test: never adapted
     assert t.loc["HMC", "ε (final)"] != pytest.approx(0.1)
     assert 0.6 < t.loc["HMC", "acceptance"] < 0.95  # dual averaging aims at 0.8
+
+
+# -- a typed φ (custom target) ------------------------------------------------------------
+CUSTOM_EXPR = "0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2) + lam*sum(x**4)"
+
+
+def test_custom_energy_from_the_url_runs_four_samplers_and_equipartition_holds():
+    """A GFF (m² = 2) plus 0.1·Σx⁴ on 8×8, typed in the URL; 8 chains × 300 steps.
+    No exact reference, so no KL; MALA and HMC are exact samplers, so their
+    ⟨x·∇φ⟩ equals N·kT = 64 within 4 of their stated standard errors (ULA is
+    biased at finite ε and RW-MH mixes slowly: shown, not asserted)."""
+    at = page(
+        "arena",
+        target="custom",
+        expr=CUSTOM_EXPR,
+        params="m2=2, lam=0.1",
+        samplers="langevin,mala,mh,hmc",
+        steps="300",
+        burn="100",
+    ).run()
+    assert_clean(at)
+    assert not at.error
+    t = table(at)
+    assert list(t.index) == ["ULA", "MALA", "RW-MH", "HMC"]
+    assert "Fourier KL (nats)" not in t.columns and "⟨x·∇φ⟩/(N·kT)" in t.columns
+    assert any("no exact reference" in i.value for i in at.info)
+    m = metrics(at)
+    for name in ("MALA", "HMC"):
+        value, error = map(float, re.fullmatch(r"(\S+) ± (\S+)", m[f"{name} ⟨x·∇φ⟩ (exact N·kT = 64)"]).groups())
+        assert abs(value - 64) < 4 * error, (name, value, error)
+    assert "rms ΔH" in m
+    code = at.code[-1].value
+    assert f"parse_energy({CUSTOM_EXPR!r}, {{'lam': 0.1, 'm2': 2.0}}, kT=1.0)" in code
+    assert at.query_params["expr"] in (CUSTOM_EXPR, [CUSTOM_EXPR])
+
+
+@pytest.mark.parametrize(
+    "expr,why",
+    [('__import__("os")', "function '__import__' is not allowed"), ("x.__class__", "attribute access is not allowed")],
+)
+def test_a_forbidden_expression_is_an_error_with_the_parsers_message(expr, why):
+    at = page("arena", target="custom", expr=expr).run()
+    assert_clean(at)
+    assert at.error and "not accepted" in at.error[0].value
+    assert why in at.code[0].value
+    assert not at.dataframe
+    assert at.text_input(key="arena.custom.expr").value == expr  # kept in its box, to be fixed
+
+
+@pytest.mark.parametrize("expr,fix", [("-sum(x**2)", "m2 > 2"), ("sum(x**3)", "lam*sum(x**4)")])
+def test_an_unbounded_expression_is_an_error_with_the_probes_fix(expr, fix):
+    at = page("arena", target="custom", expr=expr, params="").run()
+    assert_clean(at)
+    assert at.error and "No Boltzmann distribution" in at.error[0].value
+    message = at.code[0].value
+    assert "unbounded below" in message and fix in message
+    assert not at.dataframe
+
+
+def test_a_rejected_expression_fixed_in_its_box_runs_and_reports_divergence():
+    """A bad expression keeps the other controls; typing a stiff φ = Σx⁸ then runs
+    ULA at ε = 0.6, which blows up: reported per chain (step, cause), no crash."""
+    at = page(
+        "arena",
+        target="custom",
+        expr="x.__class__",
+        params="",
+        samplers="langevin",
+        eps_langevin="0.6",
+        chains="2",
+        steps="100",
+        burn="0",
+    ).run()
+    assert at.error
+    at.text_input(key="arena.custom.expr").set_value("sum(x**8)").run()
+    assert_clean(at)
+    assert not at.error
+    text = " ".join(w.value for w in at.warning)
+    assert "ULA" in text and "2 of 2 chains diverged" in text and "step size (0.6)" in text
+    assert table(at).loc["ULA", "divergent chains"] == 2
+
+
+def test_custom_runs_are_cached_by_text_and_numbers():
+    """The cache key is (expression text, kT, sorted parameters): the same φ
+    with its parameters in another order is the same key. Under jit the text
+    is static (part of the tree structure) and the numbers are leaves: a new
+    parameter value reuses the compiled loop, a new text is another program."""
+    expr = "0.5*sum(grad(x)**2) + m2*sum(x**4)"
+    key = arena.custom_params(expr, {"m2": 1.0, "unused": 3.0}, 1.0)
+    assert key == arena.custom_params(expr, {"unused": 3, "m2": 1}, 1)
+    new_value = arena.custom_params(expr, {"m2": 2.0, "unused": 3.0}, 1.0)
+    new_text = arena.custom_params(expr.replace("x**4", "x**6"), {"m2": 1.0, "unused": 3.0}, 1.0)
+    assert len({hash(key), hash(new_value), hash(new_text)}) == 3
+    structure = lambda k: jax.tree_util.tree_structure(arena.make_target("custom", k))
+    assert structure(key) == structure(new_value) != structure(new_text)
+
+    first = arena.run_sampler("custom", key, 4, "mh", 0.3, 0, 2, 50, 0, False, 0)
+    traces = _tracing.traces("run_chains")
+    second = arena.run_sampler("custom", new_value, 4, "mh", 0.3, 0, 2, 50, 0, False, 0)
+    assert _tracing.traces("run_chains") == traces
+    assert not np.array_equal(first["energy"], second["energy"])
+
+
+def test_custom_config_carries_the_expression_into_the_npz(tmp_path):
+    key = arena.custom_params(CUSTOM_EXPR, {"m2": 2.0, "lam": 0.1}, 0.5)
+    path = tmp_path / "arena_custom.npz"
+    path.write_bytes(
+        downloads.npz_bytes(
+            {"hmc/positions": np.zeros((2, 3, 4, 4))}, {"page": "arena", "target": "custom", **arena.custom_config(key)}
+        )
+    )
+    _, config = load_npz(path)
+    assert config["expr"] == CUSTOM_EXPR and config["params"] == {"lam": 0.1, "m2": 2.0} and config["kT"] == 0.5
