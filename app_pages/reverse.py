@@ -75,8 +75,9 @@ ui.status(run["timing"], cached=compute.calls() == before)
 if run["improper"]:
     st.error(f"**No Boltzmann target to sample.** {run['improper']}", icon="🚫")
     st.stop()
-if not run["finite"]:
-    st.error("The samples contain NaN/inf: lower the guidance scale or switch off the rescaling.", icon="💥")
+if run["diverged"]:
+    st.error(f"**Diverged.** {run['diverged']}. The scores below use the {run['n']} samples that stayed finite.",
+             icon="💥")
 
 m = st.columns(5)
 m[0].metric("n (samples)", run["n"])

@@ -10,8 +10,9 @@ from idf import ui
 from idf.diffusion import make_schedule, sample
 from idf.energy import GaussianFreeField
 from idf.models import UNetConfig, UNetDenoiser, load_denoiser, shipped_checkpoints
-from idf.training import TrainConfig, gff_dataset, init_train_state, make_optimizer, train
+from idf.training import Dataset, TrainConfig, gff_dataset, init_train_state, make_optimizer, train, validation_loss
 from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary
+from idf.ui import uploads
 from idf.viz.fields import field_grid
 from idf.viz.traces import line_figure
 
@@ -38,16 +39,27 @@ def checkpoint_run(path: str, n: int, steps: int, seed: int) -> dict:
     return {"kind": "phi4", "samples": samples, **phi4_summary(samples)}
 
 
-def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, seed: int, eval_n: int) -> dict:
-    """Train a U-Net on 8×8 GFF samples, drawing progress from the callback."""
+def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, seed: int, eval_n: int,
+                  fields: np.ndarray | None = None) -> dict:
+    """Train a U-Net on 8×8 GFF samples, drawing progress from the callback.
+
+    With ``fields`` [N, 8, 8] (an upload) it trains on those instead, shuffled
+    with 1/16 held out; they have no exact target, so the result holds the
+    held-out ε-MSE and the samples' moments beside the data's, not KLs."""
     key_data, key_init, key_train, key_eval = jax.random.split(jax.random.key(seed), 4)
-    train_set, valid = gff_dataset(key_data, 8, 8192 + 512, mass2).split(512)
+    if fields is None:
+        train_set, valid = gff_dataset(key_data, 8, 8192 + 512, mass2).split(512)
+    else:
+        order = np.asarray(jax.random.permutation(key_data, len(fields)))
+        uploaded = Dataset(np.asarray(fields, np.float32)[order], {"target": "upload", "size": 8})
+        train_set, valid = uploaded.split(max(len(uploaded) // 16, 1))
     data_std = float(np.sqrt(np.mean(train_set.fields.astype(np.float64) ** 2)))
     config = UNetConfig(base_channels=width, channel_mults=(1, 2), time_dim=32, data_std=data_std)
     schedule = make_schedule("linear", 1000)
     state = init_train_state(key_init, config, schedule, make_optimizer(lr, steps, warmup=min(100, steps // 10)))
     target = GaussianFreeField(mass2=mass2)
     best = optimal_eps_mse(np.asarray(target.covariance_spectrum((8, 8))), schedule.alpha_bars)
+    best = best if fields is None else None  # an upload has no exact target, so no floor either
     bar, chart = st.progress(0.0, text="compiling train_step …"), st.empty()
     curve: dict[str, list[float]] = {"step": [], "loss": []}
 
@@ -57,14 +69,23 @@ def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, s
         bar.progress(p.step / p.total, text=f"step {p.step}/{p.total} · loss {p.loss:.4f} · "
                                             f"{p.samples_per_s:.0f} samples/s")
         chart.plotly_chart(line_figure(np.array(curve["step"]), {"training ε-MSE": np.array(curve["loss"])},
-                                       x_title="step", y_title="ε-MSE", hlines={"Bayes-optimal": best}),
+                                       x_title="step", y_title="ε-MSE",
+                                       hlines={"Bayes-optimal": best} if best is not None else None),
                            width="stretch")
 
-    cfg = TrainConfig(steps=steps, batch_size=batch, learning_rate=lr, eval_every=0, log_every=max(steps // 40, 1))
+    cfg = TrainConfig(steps=steps, batch_size=min(batch, len(train_set)), learning_rate=lr, eval_every=0,
+                      log_every=max(steps // 40, 1))
     state, history = train(key_train, state, train_set, cfg, valid=valid, callback=callback, progress_bar=False)
     den = UNetDenoiser(state=state.ema, graphdef=state.graphdef)
+    if fields is not None:
+        samples = np.asarray(sample(key_eval, den, schedule, (8, 8), eval_n, inference_steps=50).samples, np.float64)
+        x = np.asarray(fields, np.float64)
+        return {"curve": curve, "best": None, "samples_model": samples, "num_samples": eval_n,
+                "num_train": len(train_set), "num_valid": len(valid), "batch": cfg.batch_size,
+                "valid_loss": validation_loss(state, valid, key_eval), "diverged": history.diverged,
+                "mean": (float(samples.mean()), float(x.mean())), "var": (float(samples.var()), float(x.var()))}
     scores = evaluate_gff(key_eval, den, schedule, target, 8, eval_n, keep_samples=True)
-    return {"curve": curve, "best": best, **scores}
+    return {"curve": curve, "best": best, "diverged": history.diverged, **scores}
 
 
 st.title("🧠 Training")
@@ -120,19 +141,47 @@ else:
     batch = c.int_slider("batch", "batch size", 16, 256, 64, 16)
     lr = c.slider("lr", "peak learning rate", 1e-4, 1e-2, 2e-3, 1e-4, fmt="%.4f")
     width = c.int_slider("width", "base channels", 4, 32, 8, 4)
-    mass2 = c.slider("m2", "GFF m²", 0.1, 4.0, 1.0, 0.1)
+    source = c.select("tdata", "training data", ["gff", "upload"], "gff",
+                      format_func={"gff": "exact GFF samples", "upload": "uploaded fields (.npy/.npz, [N, 8, 8])"}.get)
+    mass2, upload = 1.0, None
+    if source == "gff":
+        mass2 = c.slider("m2", "GFF m²", 0.1, 4.0, 1.0, 0.1)
+    else:
+        upload = uploads.field_uploader("training.upload_file", "training fields [N, 8, 8]",
+                                        types=uploads.ARRAY_TYPES, side=8, min_count=64)
     eval_n = c.int_slider("evaln", "evaluation samples", 64, 2048, 256, 64)
     c.prune()
     c.show_warnings()
     st.info("Training runs on this machine's CPU/GPU; a few hundred steps take well under a minute on a GPU.")
-    if st.button("Train", type="primary"):
-        st.session_state["training.live"] = live_training(steps, batch, lr, width, mass2, seed, eval_n)
+    fields = upload.fields if upload is not None else None
+    if upload is not None and upload.name is None:
+        st.info("Upload training fields in the sidebar: a .npy, or a .npz with the array named `fields`, shaped "
+                "[N, 8, 8] with N ≥ 64 (the live model is 8×8); 1/16 is held out for validation. A link cannot "
+                "carry a file.")
+    elif fields is not None:
+        st.caption(f"Training data: {upload.name}, {len(fields)} fields 8×8, site mean {fields.mean():.3g}, "
+                   f"variance {fields.var():.3g}.")
+    if st.button("Train", type="primary", disabled=upload is not None and fields is None):
+        st.session_state["training.live"] = live_training(steps, batch, lr, width, mass2, seed, eval_n, fields)
     res = st.session_state.get("training.live")
-    if res is not None:
+    if res is not None and res.get("diverged"):
+        st.error(f"**Training stopped.** {res['diverged']}. The results below use that last good state.", icon="💥")
+    if res is not None and res["best"] is None:  # uploaded data: no exact target, compare moments
+        cols = st.columns(3)
+        cols[0].metric("site mean, U-Net samples (data)", f"{res['mean'][0]:.3f} ({res['mean'][1]:.3f})")
+        cols[1].metric("site variance, U-Net samples (data)", f"{res['var'][0]:.3f} ({res['var'][1]:.3f})")
+        last = res["curve"]["loss"][-1] if res["curve"]["loss"] else float("nan")
+        cols[2].metric("ε-MSE, train (held out)", f"{last:.4f} ({res['valid_loss']:.4f})",
+                       help=f"{res['num_train']} training fields (batch {res['batch']}), {res['num_valid']} held out")
+        st.caption(f"Uploaded data have no exact target, so there is no KL or Bayes-optimal loss here: the moments "
+                   f"of n = {res['num_samples']} samples (DDIM, 50 steps) are compared with the data's instead.")
+        st.plotly_chart(field_grid(res["samples_model"][:SHOW], title="U-Net samples"), width="stretch")
+    elif res is not None:
         cols = st.columns(3)
         cols[0].metric("Fourier KL, U-Net", f"{res['kl_model']:.4f}", help=f"nats, n = {res['num_samples']}")
         cols[1].metric("Fourier KL, exact denoiser", f"{res['kl_exact']:.4f}")
-        cols[2].metric("final loss − optimum", f"{res['curve']['loss'][-1] - res['best']:.4f}")
+        last = res["curve"]["loss"][-1] if res["curve"]["loss"] else float("nan")
+        cols[2].metric("final loss − optimum", f"{last - res['best']:.4f}")
         st.plotly_chart(field_grid(res["samples_model"][:SHOW], title="U-Net samples"), width="stretch")
 
 ui.explain.physics(

@@ -21,6 +21,7 @@ from idf.diffusion import (
     SCHEDULES,
     EnergyDenoiser,
     ExactGaussianDenoiser,
+    divergence_report,
     forward_trajectory,
     make_schedule,
     sample,
@@ -160,9 +161,12 @@ def schedule_curves(num_steps: int, beta_start: float, beta_end: float) -> dict[
 @st.cache_data(max_entries=32, show_spinner=False)
 def forward_run(data_name: str, size: int, batch: int, mass2: float, kT: float, coupling: float,
                 schedule: str, num_steps: int, beta_start: float, beta_end: float,
-                guided: bool, strength: float, seed: int) -> dict[str, Any]:
+                guided: bool, strength: float, seed: int, field: np.ndarray | None = None) -> dict[str, Any]:
     """One forward chain x₀ → x_T on a batch, with per-step φ and S, and the
-    exact H(t), KL(q_t‖N(0, I)) and ⟨φ(x_t)⟩ when the data are a GFF."""
+    exact H(t), KL(q_t‖N(0, I)) and ⟨φ(x_t)⟩ when the data are a GFF.
+
+    ``field`` [size, size]: a given x₀ (an upload; ``data_name`` "upload"), the
+    same in every batch member like the shipped image, with the GFF as metric."""
     _ran()
     shape = (size, size)
     energy = forward_data_energy(data_name, mass2, kT, coupling)
@@ -173,8 +177,9 @@ def forward_run(data_name: str, size: int, batch: int, mass2: float, kT: float, 
     with timed("forward chain") as timing:
         if data_name == "gff":
             x0 = energy.sample_exact(key_data, shape, batch)
-        elif data_name == "image":
-            x0 = jnp.broadcast_to(jnp.asarray(data.image_field(size), dtype), (batch, *shape))
+        elif data_name in ("image", "upload"):
+            given = data.image_field(size) if field is None else field
+            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (batch, *shape))
         else:
             x0 = jnp.asarray(phi4_configurations(size, mass2, coupling, kT, batch, seed)["fields"], dtype)
         res = forward_trajectory(key_noise, x0, sched, guidance_energy=energy if guided else None,
@@ -263,15 +268,19 @@ def reverse_run(target_name: str, size: int, mass2: float, kT: float, w_kinetic:
     out["scale"] = _mean_sd(res.scale)
     out["mean_energy"] = target.mean_energy(shape)
     out["panel"] = samples[:8]
-    out["n"] = batch
-    out["finite"] = bool(np.all(np.isfinite(samples)))
+    # Diverged samples are frozen at their last finite state by the loop;
+    # they are reported and left out of every statistic.
+    out["diverged"] = divergence_report(res)
+    good = samples[np.asarray(res.diverged) < 0]
+    out["n"] = int(good.shape[0])
+    out["finite"] = good.shape[0] >= 2
     power = np.asarray(target.covariance_spectrum(shape), np.float64)
     out["power"] = power
     if out["finite"]:
-        out["fourier_kl"] = diagnostics.fourier_kl(samples, power)
-        out["frechet"] = diagnostics.frechet_distance(samples, power)
-        out["kl_bias"] = math.prod(shape) / (2.0 * batch)
-        out["empirical_power"] = diagnostics.empirical_power(samples)
+        out["fourier_kl"] = diagnostics.fourier_kl(good, power)
+        out["frechet"] = diagnostics.frechet_distance(good, power)
+        out["kl_bias"] = math.prod(shape) / (2.0 * good.shape[0])
+        out["empirical_power"] = diagnostics.empirical_power(good)
     out["samples"] = samples
     if denoiser == "exact" and guidance_scale == 0.0 and not conserve:
         ab, ab_prev = step_table(sched, timesteps_for(sched, inference_steps, spacing))
