@@ -43,19 +43,23 @@ def evaluate_gff(
     *,
     inference_steps: int = 50,
     spacing: str = "leading",
+    method: str = "ddim",
     keep_samples: bool = False,
 ) -> dict[str, Any]:
-    """KL and Fréchet of ``denoiser``'s DDIM (η = 0) samples and of the exact
-    denoiser's, same key, same steps. Returns a flat dict of floats: kl_model,
+    """KL and Fréchet of ``denoiser``'s samples (DDIM with η = 0, or DDPM, which
+    uses a learned variance when the model has one) and of the exact
+    denoiser's, same key, same steps, same method. Returns a flat dict of floats: kl_model,
     kl_exact, kl_exact_loop (exact, no sampling error), frechet_model,
     frechet_exact, kl_bias (≈ N/(2n), the estimator's finite-sample bias),
     num_samples, inference_steps; with ``keep_samples`` also samples_model
     and samples_exact [n, H, W]."""
     shape = (size, size)
     power = np.asarray(target.covariance_spectrum(shape), np.float64)
-    out: dict[str, Any] = {"num_samples": num_samples, "inference_steps": inference_steps}
+    out: dict[str, Any] = {"num_samples": num_samples, "inference_steps": inference_steps, "method": method}
     for name, den in (("model", denoiser), ("exact", ExactGaussianDenoiser(target))):
-        result = sample(key, den, schedule, shape, num_samples, inference_steps=inference_steps, spacing=spacing)
+        result = sample(
+            key, den, schedule, shape, num_samples, inference_steps=inference_steps, spacing=spacing, method=method
+        )
         samples = np.asarray(result.samples, np.float64)
         finite = bool(np.all(np.isfinite(samples)))
         if keep_samples:
@@ -63,7 +67,7 @@ def evaluate_gff(
         out[f"kl_{name}"] = diagnostics.fourier_kl(samples, power) if finite else float("inf")
         out[f"frechet_{name}"] = diagnostics.frechet_distance(samples, power) if finite else float("inf")
     ab, ab_prev = step_table(schedule, inference_timesteps(schedule.num_steps, inference_steps, spacing))
-    v = diagnostics.reverse_output_variance(power, ab, ab_prev, method="ddim", eta=0.0)
+    v = diagnostics.reverse_output_variance(power, ab, ab_prev, method=method, eta=0.0)
     out["kl_exact_loop"] = diagnostics.gaussian_kl(v, power)
     out["kl_bias"] = size * size / (2.0 * num_samples)
     return out

@@ -100,3 +100,5 @@ def test_hybrid_and_energy_runs_write_checkpoints_that_sample(tmp_path, capsys, 
         assert bool(jnp.all(jnp.isfinite(res.samples)))
     assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5"]) == 0
     assert "Fourier KL" in capsys.readouterr().out
+    assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5", "--method", "ddpm"]) == 0
+    assert "5 DDPM steps" in capsys.readouterr().out
