@@ -86,11 +86,16 @@ async def session(browser, url: str, seconds: float, timeout: float, index: int)
         deadline = time.monotonic() + seconds
         step = 0
         while time.monotonic() < deadline and step < 1000:
-            sliders = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]')
+            selector = '[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]'
+            sliders = page.locator(selector)
             count = await sliders.count()
-            if count == 0:
-                errors.append("no slider")
-                break
+            if count == 0:  # the sidebar may still be drawing: wait for it, then give up
+                try:
+                    await page.wait_for_selector(selector, timeout=timeout * 1000)
+                    count = await sliders.count()
+                except Exception:
+                    errors.append(f"step {step}: no slider within {timeout:g} s")
+                    break
             slider = sliders.nth((index + step) % count)
             t0 = time.monotonic()
             await slider.focus()
@@ -111,14 +116,37 @@ async def session(browser, url: str, seconds: float, timeout: float, index: int)
         await context.close()
 
 
-async def run(url: str, sessions: int, seconds: float, timeout: float) -> list[dict]:
+async def trainer(browser, base: str, steps: int) -> dict:
+    """One extra session that starts a live training run of ``steps`` steps on
+    the Training page and leaves it running: the long job beside the others."""
+    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/training?mode=live&tsteps={steps}")
+        await page.get_by_role("button", name="Train").click(timeout=120_000)
+        started = time.monotonic()
+        await page.wait_for_selector('[data-testid="stProgress"]', timeout=120_000)
+        return {"page": page, "context": context, "started": started}
+    except Exception as err:
+        await context.close()
+        return {"error": repr(err)}
+
+
+async def run(base: str, page_path: str, sessions: int, seconds: float, timeout: float,
+              train_steps: int = 0) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
-        results = await asyncio.gather(*(session(browser, url, seconds, timeout, i) for i in range(sessions)))
+        job = await trainer(browser, base, train_steps) if train_steps else {}
+        results = await asyncio.gather(
+            *(session(browser, f"{base}/{page_path}", seconds, timeout, i) for i in range(sessions))
+        )
+        if "page" in job:  # was the training still running, i.e. did it overlap the whole test?
+            text = await job["page"].locator('[data-testid="stProgress"]').first.inner_text()
+            job = {"overlapped_s": time.monotonic() - job["started"], "progress_at_end": text.strip()[:120]}
         await browser.close()
-    return list(results)
+    return list(results), job
 
 
 def main() -> int:
@@ -130,6 +158,8 @@ def main() -> int:
     parser.add_argument("--page", default="reverse", help="url path of the page to drive")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a step counts as an error")
     parser.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
+    parser.add_argument("--train-steps", type=int, default=0,
+                        help="also run a live training of this many steps in one extra session (0: none)")
     parser.add_argument("--out", default=str(HERE / "load_results"))
     args = parser.parse_args()
     if not 1 <= args.sessions <= 50 or not 0 < args.seconds <= 600:
@@ -144,7 +174,8 @@ def main() -> int:
         proc, base = start_server()
     try:
         wall = time.monotonic()
-        results = asyncio.run(run(f"{base}/{args.page}", args.sessions, args.seconds, args.timeout))
+        results, job = asyncio.run(run(base, args.page, args.sessions, args.seconds, args.timeout,
+                                       max(0, min(args.train_steps, 2000))))
         wall = time.monotonic() - wall
     finally:
         if proc is not None:
@@ -159,6 +190,7 @@ def main() -> int:
         "slider_changes": int(lat.size), "errors": len(errors), "error_samples": errors[:10],
         "latency_s": {f"p{q}": float(np.percentile(lat, q)) for q in (50, 90, 95, 99)} if lat.size else {},
         "first_view_s": {"median": float(np.median(firsts)), "max": float(np.max(firsts))} if firsts else {},
+        "training_job": job,
     }
     Path(args.out + ".json").write_text(json.dumps(summary, indent=2))
     lines = [f"# Load test ({summary['date']})\n\n",
@@ -169,6 +201,8 @@ def main() -> int:
     if summary["first_view_s"]:
         lines.append(f"\nFirst view per session: median {summary['first_view_s']['median']:.1f} s, "
                      f"max {summary['first_view_s']['max']:.1f} s.\n")
+    if job:
+        lines.append(f"\nMeanwhile one more session trained a U-Net live ({args.train_steps} steps): {job}.\n")
     Path(args.out + ".md").write_text("".join(lines))
     print(json.dumps(summary, indent=2))
     return 0 if not errors else 1

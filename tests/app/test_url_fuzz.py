@@ -12,7 +12,8 @@ PARAMS = {
     "forward": ["data", "L", "batch", "m2", "kT", "schedule", "T", "beta_start", "beta_end", "guided", "strength"],
     "reverse": ["target", "L", "m2", "schedule", "T", "method", "steps", "eta", "spacing", "temp", "gform",
                 "guidance", "denoiser", "conserve", "n"],
-    "arena": ["target", "L", "samplers", "chains", "steps", "burn", "adapt", "eps_hmc", "L_hmc", "phase"],
+    "arena": ["target", "L", "samplers", "chains", "steps", "burn", "adapt", "eps_hmc", "L_hmc", "phase", "expr",
+              "params"],
     "physics": ["seed", "kT"],
 }
 VALUES = st.one_of(
@@ -30,5 +31,7 @@ def test_any_url_value_renders(name, data):
     query = {k: data.draw(VALUES) for k in keys}
     if name == "energy" and ("expr" in query or "params" in query):
         query["energy"] = "custom"
+    if name == "arena" and ("expr" in query or "params" in query):
+        query["target"] = "custom"
     at = page(name, **query).run()
     assert_clean(at)
