@@ -265,7 +265,8 @@ def divergence_report(result: ReverseResult) -> str | None:
     t = int(np.asarray(result.timesteps)[first])
     return (
         f"{int(bad.sum())} of {bad.size} samples became NaN/inf, first at step {first + 1} of {steps} (t = {t}); "
-        "each is kept at its last finite state. Likely cause: a guidance scale too large for this energy (its "
-        "score outgrows the noise), the rescaling constraint, or a temperature far from 1: lower the guidance "
-        "scale, switch the rescaling off or use more steps"
+        "each is kept at its last finite state. Likely cause: a guidance scale too large in magnitude for this "
+        "energy (a negative scale pushes away from its minimum, so the field grows every step; a stiff score "
+        "outgrows the noise), the rescaling constraint, or a temperature far from 1: bring the guidance scale "
+        "towards 0, switch the rescaling off or set the temperature nearer 1"
     )

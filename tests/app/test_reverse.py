@@ -95,3 +95,17 @@ def test_the_shipped_unet_samples():
     at = page("reverse", denoiser="unet", n="64").run()
     assert_clean(at)
     assert float(metrics(at)[KL].split()[0]) < 5.0  # a trained denoiser lands near the target
+
+
+def test_a_diverging_run_is_reported_with_its_step_and_the_page_keeps_working():
+    # anti-guidance (s < 0) on a stiff GFF: every sample grows each step until it overflows
+    at = page("reverse", m2="12", guidance="-2", steps="100", L="8", n="16").run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert any("Diverged" in e and "16 of 16 samples became NaN/inf, first at step" in e and "guidance scale" in e
+               for e in errors), errors
+    assert metrics(at)["n (samples)"] == "0"
+    at.slider(key="reverse.guidance").set_value(0.0).run()  # the fix the message names
+    assert_clean(at)
+    assert not any("Diverged" in e.value for e in at.error)
+    assert metrics(at)["n (samples)"] == "16" and float(metrics(at)[KL].split()[0]) > 0
