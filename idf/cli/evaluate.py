@@ -135,6 +135,9 @@ def run(args) -> int:
                 f"HMC {ref[k]:.4f} ± {ref[k + '_error']:.4f}"
             )
     else:
+        if data["target"] == "file":
+            raise UsageError(f"{args.checkpoint} was trained on your own fields ({data.get('file')}), which have no "
+                             "exact reference to score against: draw samples with idf.diffusion.sample instead")
         raise UsageError(f"unknown training target {data['target']!r} in {args.checkpoint}")
     seconds = time.perf_counter() - start
     if args.out:

@@ -5,6 +5,7 @@ a safe checkpoint (``idf.training.checkpoint``)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import sys
@@ -20,6 +21,7 @@ from idf.energy import GaussianFreeField
 from idf.models import EnergyNetConfig, UNetConfig, config_from_dict, denoiser_from_state
 from idf.training import (
     LOSSES,
+    Dataset,
     TrainConfig,
     gff_dataset,
     init_train_state,
@@ -46,13 +48,18 @@ def _mults(text: str) -> tuple[int, ...]:
 
 def register(sub) -> None:
     p = sub.add_parser("train", help="train a denoiser (U-Net or neural energy) and write a checkpoint")
-    p.add_argument("--data", choices=["gff", "phi4"], default="gff", help="training target")
+    p.add_argument("--data", choices=["gff", "phi4", "file"], default="gff",
+                   help="training target: exact GFF samples, HMC φ⁴ samples, or your own fields (--data-file)")
+    p.add_argument("--data-file", default=None,
+                   help="with --data file: .npy/.npz of fields [N, L, L] (read without pickle; sets --size and "
+                        "--num-samples)")
     p.add_argument("--size", type=bounded(int, 2, 128), default=8, help="lattice side L")
     p.add_argument("--mass2", type=bounded(float), default=None, help="m² (default 1 for gff, −4 for phi4)")
     p.add_argument("--coupling", type=bounded(float, 0.0, low_open=True), default=3.0, help="φ⁴ λ")
     p.add_argument("--kT", type=bounded(float, 0.0, low_open=True), default=1.0, help="GFF temperature")
     p.add_argument("--num-samples", type=bounded(int, 16, 2_000_000), default=32768, help="dataset size")
-    p.add_argument("--valid", type=bounded(int, 1, 100_000), default=1024, help="held-out fields")
+    p.add_argument("--valid", type=bounded(int, 1, 100_000), default=None,
+                   help="held-out fields (default 1024; with --data file, 1/16 of them)")
     p.add_argument("--hmc-chains", type=bounded(int, 1, 4096), default=64)
     p.add_argument("--hmc-burn-in", type=bounded(int, 0, 100_000), default=500)
     p.add_argument("--hmc-thin", type=bounded(int, 1, 1000), default=5)
@@ -121,10 +128,44 @@ def _check_combination(args) -> None:
         raise UsageError("--vlb-weight applies to --loss hybrid only")
     if args.depth is not None and args.model != "energy":
         raise UsageError("--depth applies to --model energy only (the U-Net's depth is --channel-mults)")
+    if (args.data == "file") != (args.data_file is not None):
+        raise UsageError("--data file and --data-file PATH go together")
+
+
+FILE_LIMITS = dict(max_bytes=2**31, max_side=128, max_count=2_000_000)  # the CLI's, wider than the app's
+
+
+def _file_dataset(path: str) -> Dataset:
+    """Fields from a user's .npy/.npz, checked like an app upload (no pickle,
+    finite, square, sizes bounded), with its name and sha256 as provenance."""
+    from idf.uploads import UploadError, read_fields  # noqa: PLC0415 - only for --data file
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as err:
+        raise UsageError(f"--data-file {path}: {err.strerror or err}") from None
+    fits(size * 4, f"--data-file {os.path.basename(path)}", "use a smaller file")
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        fields = read_fields(os.path.basename(path), raw, min_count=2, **FILE_LIMITS)
+    except UploadError as err:
+        raise UsageError(str(err)) from None
+    if fields.ndim != 3 or fields.shape[0] < 2:
+        raise UsageError(f"--data-file {path}: expected fields [N, L, L] with N ≥ 2, got shape {fields.shape}")
+    description = {"target": "file", "file": os.path.basename(path), "sha256": hashlib.sha256(raw).hexdigest(),
+                   "size": int(fields.shape[1]), "count": int(fields.shape[0])}
+    return Dataset(np.asarray(fields, np.float32), description)
 
 
 def run(args) -> int:
     _check_combination(args)
+    user_data = None
+    if args.data == "file":
+        user_data = _file_dataset(args.data_file)
+        args.size, args.num_samples = user_data.shape[0], len(user_data)
+    if args.valid is None:
+        args.valid = max(1, args.num_samples // 16) if user_data is not None else 1024
     mass2 = args.mass2 if args.mass2 is not None else (1.0 if args.data == "gff" else -4.0)
     shape = (args.size, args.size)
     mults = _mults(args.channel_mults)
@@ -149,7 +190,11 @@ def run(args) -> int:
     key_init, key_data, key_train, key_eval = jax.random.split(key, 4)
 
     start = time.perf_counter()
-    if args.data == "gff":
+    if user_data is not None:
+        # shuffled once, so the held-out fields are not just the file's last ones
+        order = np.asarray(jax.random.permutation(key_data, len(user_data)))
+        dataset = Dataset(user_data.fields[order], user_data.description)
+    elif args.data == "gff":
         target = GaussianFreeField(mass2=mass2, kT=args.kT)
         target.check_normalizable(shape)
         dataset = gff_dataset(key_data, args.size, args.num_samples, mass2, args.kT)

@@ -512,6 +512,11 @@ def probe_unbounded(energy: Energy, shape: tuple[int, int] = (8, 8), key: jax.Ar
     rays = [f"x = {sign}c·v, v = {name}" for name in named for sign in "+−"]
     units = [s * v / np.sqrt(np.mean(v**2)) for v in list(named.values())[:-1] for s in (1.0, -1.0)]
     start = 0.1 * jax.random.normal(key_start, shape)
+    if float(energy.energy(start)) == math.inf:  # e.g. sum(x**2)/0: the rays would read it as confining
+        return ("φ = +inf already at a small random field (|x| ≈ 0.1), so exp(−φ/kT) is 0 there: there is no "
+                "Boltzmann distribution; keep φ finite (look for a division by zero or an overflowing power). "
+                "(Heuristic check: φ was evaluated once before probing rays; passing does not prove "
+                "normalisability.)")  # fmt: skip
     values, end = _probe_values(energy, jnp.asarray(np.stack(units), start.dtype), start)
     values = np.asarray(values, np.float64)
     if not np.sqrt(np.mean((np.asarray(end) - np.asarray(start)) ** 2)) > 10.0:

@@ -278,6 +278,7 @@ def test_fuzz_random_expressions_only_raise_expression_error(source):
         ("0.5*sum(grad(x)**2)", "not to grow"),  # massless: flat along the constant field
         ("0.5*sum(grad(x)**2) + sum(x**2) - sum(x**4)", "lam*sum(x**6)"),
         ("sum(x**2) + sum(log(x))", "NaN"),
+        ("sum(x**2)/0", "+inf already"),  # rises along every ray, but has no mass anywhere
     ],
 )
 def test_probe_flags_energies_without_a_boltzmann_distribution(source, fragment):

@@ -102,3 +102,34 @@ def test_hybrid_and_energy_runs_write_checkpoints_that_sample(tmp_path, capsys, 
     assert "Fourier KL" in capsys.readouterr().out
     assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5", "--method", "ddpm"]) == 0
     assert "5 DDPM steps" in capsys.readouterr().out
+
+
+def test_training_on_your_own_fields_from_a_file(tmp_path, capsys):
+    import numpy as np
+
+    from idf.energy import GaussianFreeField
+
+    fields = np.asarray(GaussianFreeField(1.0).sample_exact(jax.random.key(0), (8, 8), 160), np.float32)
+    data = tmp_path / "mine.npy"
+    np.save(data, fields)
+    out = str(tmp_path / "m.npz")
+    small = ["--num-steps", "50", "--base-channels", "8", "--time-dim", "16", "--groups", "4", "--no-progress"]
+    argv = ["train", "--data", "file", "--data-file", str(data), "--batch", "32", "--steps", "3", *small]
+    assert main([*argv, "--out", out]) == 0
+    den, info = load_denoiser(out)
+    assert info["data"]["target"] == "file" and info["data"]["count"] == 160 and info["data"]["size"] == 8
+    assert len(info["data"]["sha256"]) == 64 and info["training"]["step"] == 3
+    res = sample(jax.random.key(1), den, make_schedule(**info["schedule"]), (8, 8), 4, inference_steps=5)
+    assert bool(jnp.all(jnp.isfinite(res.samples)))
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", out]) == 2
+    assert "no exact reference" in capsys.readouterr().err
+    # refusals: a pickle-bearing file, a missing file, and the flags apart
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, fields=np.array([{"a": 1}], dtype=object))
+    for bad, needle in ((["--data", "file", "--data-file", str(evil)], "pickle"),
+                        (["--data", "file", "--data-file", str(tmp_path / "none.npy")], "--data-file"),
+                        (["--data-file", str(data)], "go together")):
+        assert main(["train", *bad, *small, "--out", out]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
