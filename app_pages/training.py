@@ -11,7 +11,7 @@ from idf.diffusion import make_schedule, sample
 from idf.energy import GaussianFreeField
 from idf.models import UNetConfig, UNetDenoiser, load_denoiser, shipped_checkpoints
 from idf.training import Dataset, TrainConfig, gff_dataset, init_train_state, make_optimizer, train, validation_loss
-from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary
+from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary, variance_curve
 from idf.ui import uploads
 from idf.viz.fields import field_grid
 from idf.viz.traces import line_figure
@@ -40,7 +40,7 @@ def checkpoint_run(path: str, n: int, steps: int, seed: int) -> dict:
 
 
 def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, seed: int, eval_n: int,
-                  fields: np.ndarray | None = None) -> dict:
+                  fields: np.ndarray | None = None, loss: str = "eps_mse") -> dict:
     """Train a U-Net on 8×8 GFF samples, drawing progress from the callback.
 
     With ``fields`` [N, 8, 8] (an upload) it trains on those instead, shuffled
@@ -54,9 +54,11 @@ def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, s
         uploaded = Dataset(np.asarray(fields, np.float32)[order], {"target": "upload", "size": 8})
         train_set, valid = uploaded.split(max(len(uploaded) // 16, 1))
     data_std = float(np.sqrt(np.mean(train_set.fields.astype(np.float64) ** 2)))
-    config = UNetConfig(base_channels=width, channel_mults=(1, 2), time_dim=32, data_std=data_std)
+    config = UNetConfig(base_channels=width, channel_mults=(1, 2), time_dim=32, data_std=data_std,
+                        learn_sigma=loss == "hybrid")
     schedule = make_schedule("linear", 1000)
-    state = init_train_state(key_init, config, schedule, make_optimizer(lr, steps, warmup=min(100, steps // 10)))
+    state = init_train_state(key_init, config, schedule, make_optimizer(lr, steps, warmup=min(100, steps // 10)),
+                             loss=loss)
     target = GaussianFreeField(mass2=mass2)
     best = optimal_eps_mse(np.asarray(target.covariance_spectrum((8, 8))), schedule.alpha_bars)
     best = best if fields is None else None  # an upload has no exact target, so no floor either
@@ -85,7 +87,13 @@ def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, s
                 "valid_loss": validation_loss(state, valid, key_eval), "diverged": history.diverged,
                 "mean": (float(samples.mean()), float(x.mean())), "var": (float(samples.var()), float(x.var()))}
     scores = evaluate_gff(key_eval, den, schedule, target, 8, eval_n, keep_samples=True)
-    return {"curve": curve, "best": best, "diverged": history.diverged, **scores}
+    out = {"curve": curve, "best": best, "diverged": history.diverged, "loss": loss, **scores}
+    if loss == "hybrid":  # where a learned variance matters: strided DDPM
+        power = np.asarray(target.covariance_spectrum((8, 8)), np.float64)
+        out["variance"] = variance_curve(key_eval, den, schedule, valid.fields[:256], power)
+        ddpm = evaluate_gff(key_eval, den, schedule, target, 8, eval_n, inference_steps=25, method="ddpm")
+        out["ddpm25"] = (ddpm["kl_model"], ddpm["kl_exact"])
+    return out
 
 
 st.title("🧠 Training")
@@ -149,6 +157,8 @@ else:
     else:
         upload = uploads.field_uploader("training.upload_file", "training fields [N, 8, 8]",
                                         types=uploads.ARRAY_TYPES, side=8, min_count=64)
+    loss = c.select("loss", "training loss", ["eps_mse", "hybrid"], "eps_mse",
+                    format_func={"eps_mse": "ε-MSE (simple)", "hybrid": "hybrid: + λ·L_vlb, learned variance"}.get)
     eval_n = c.int_slider("evaln", "evaluation samples", 64, 2048, 256, 64)
     c.prune()
     c.show_warnings()
@@ -162,7 +172,8 @@ else:
         st.caption(f"Training data: {upload.name}, {len(fields)} fields 8×8, site mean {fields.mean():.3g}, "
                    f"variance {fields.var():.3g}.")
     if st.button("Train", type="primary", disabled=upload is not None and fields is None):
-        st.session_state["training.live"] = live_training(steps, batch, lr, width, mass2, seed, eval_n, fields)
+        st.session_state["training.live"] = live_training(steps, batch, lr, width, mass2, seed, eval_n, fields,
+                                                          loss)
     res = st.session_state.get("training.live")
     if res is not None and res.get("diverged"):
         st.error(f"**Training stopped.** {res['diverged']}. The results below use that last good state.", icon="💥")
@@ -181,7 +192,19 @@ else:
         cols[0].metric("Fourier KL, U-Net", f"{res['kl_model']:.4f}", help=f"nats, n = {res['num_samples']}")
         cols[1].metric("Fourier KL, exact denoiser", f"{res['kl_exact']:.4f}")
         last = res["curve"]["loss"][-1] if res["curve"]["loss"] else float("nan")
-        cols[2].metric("final loss − optimum", f"{last - res['best']:.4f}")
+        cols[2].metric("final loss − optimum", f"{last - res['best']:.4f}",
+                       help="training loss minus the Bayes-optimal ε-MSE (the hybrid loss adds λ·L_vlb to it)")
+        if res.get("variance"):
+            v = res["variance"]
+            cols = st.columns(2)
+            cols[0].metric("Fourier KL, DDPM 25 steps, learned σ²", f"{res['ddpm25'][0]:.4f}",
+                           help=f"nats, n = {res['num_samples']}; strided DDPM is where a learned variance helps")
+            cols[1].metric("Fourier KL, DDPM 25 steps, exact denoiser with β̃", f"{res['ddpm25'][1]:.4f}")
+            st.plotly_chart(line_figure(v["t"], {"learned σ²_θ (site mean)": v["learned"], "β_t": v["beta"],
+                                                 "β̃_t": v["beta_tilde"], "exact optimum (GFF)": v["exact"]},
+                                        x_title="training step t", y_title="reverse variance σ² (field units²)",
+                                        title="Learned reverse variance against its bounds", log_y=True,
+                                        dashed=("β_t", "β̃_t")), width="stretch")
         st.plotly_chart(field_grid(res["samples_model"][:SHOW], title="U-Net samples"), width="stretch")
 
 ui.explain.physics(

@@ -90,3 +90,43 @@ def magnetisation_histogram(fields: np.ndarray, edges: np.ndarray) -> tuple[np.n
     widths = np.diff(edges)
     norm = max(len(m), 1) * widths
     return counts / norm, np.sqrt(counts) / norm
+
+
+def variance_curve(
+    key: jax.Array,
+    denoiser: Any,
+    schedule: Schedule,
+    fields: np.ndarray,
+    power: np.ndarray | None = None,
+    points: int = 24,
+) -> dict[str, np.ndarray]:
+    """A learned reverse variance against its bounds, at ``points`` timesteps t ≥ 1.
+
+    σ²_θ(t) is the site mean of exp(v'·log β_t + (1−v')·log β̃_t) on ``fields``
+    noised to x_t. Returns t, learned, beta (β_t), beta_tilde (β̃_t) and, with
+    the data's Fourier ``power`` (a GFF), exact: the mean over modes of the
+    posterior variance β_t·s_{t−1}/s_t, s_t = ᾱ_t·P + 1 − ᾱ_t, which is the
+    σ² that minimises L_vlb for Gaussian data.
+    """
+    from idf.diffusion import apply_batched, q_sample  # noqa: PLC0415
+    from idf.diffusion.reverse import learned_variance  # noqa: PLC0415
+
+    ab_all = np.asarray(schedule.alpha_bars, np.float64)
+    t = np.unique(np.geomspace(1, len(ab_all) - 1, points).astype(int))
+    x0 = jax.numpy.asarray(fields, jax.numpy.float32)
+    learned = []
+    for i, step in enumerate(t):
+        ab, ab_prev = ab_all[step], ab_all[step - 1]
+        noise = jax.random.normal(jax.random.fold_in(key, i), x0.shape, x0.dtype)
+        x_t = q_sample(x0, jax.numpy.float32(ab), noise)
+        _, frac = apply_batched(denoiser, x_t, jax.numpy.int32(step), jax.numpy.float32(ab), None,
+                                with_variance=True)
+        learned.append(float(np.mean(np.asarray(learned_variance(frac, ab, ab_prev), np.float64))))
+    ab, ab_prev = ab_all[t], ab_all[t - 1]
+    beta = 1.0 - ab / ab_prev
+    out = {"t": t, "learned": np.array(learned), "beta": beta, "beta_tilde": beta * (1 - ab_prev) / (1 - ab)}
+    if power is not None:
+        p = np.asarray(power, np.float64).ravel()[None, :]
+        s_t, s_prev = ab[:, None] * p + 1 - ab[:, None], ab_prev[:, None] * p + 1 - ab_prev[:, None]
+        out["exact"] = np.mean(beta[:, None] * s_prev / s_t, axis=1)
+    return out

@@ -141,3 +141,34 @@ def test_hybrid_training_lowers_the_loss_and_learns_a_variance_between_beta_tild
         # The exact optimum of v' is 0.999 (t = 1), 0.994 (3), 0.958 (10): σ² just below β.
         assert float(beta_tilde) < sigma2 < 1.0 - float(ab / ab_prev), t
         assert float(jnp.mean(frac)) > 0.8, (t, float(jnp.mean(frac)))
+
+
+class _FixedFraction:
+    """A stand-in denoiser that predicts ε̂ = 0 and the same v' everywhere."""
+
+    learns_variance = True
+
+    def __init__(self, frac):
+        self.frac = frac
+
+    def __call__(self, x_t, t, alpha_bar, condition=None):
+        return jnp.zeros_like(x_t)
+
+    def eps_and_variance(self, x_t, t, alpha_bar, condition=None):
+        return jnp.zeros_like(x_t), jnp.full_like(x_t, self.frac)
+
+
+def test_variance_curve_reads_the_bounds_and_the_exact_optimum_lies_between():
+    from idf.diffusion import make_schedule
+    from idf.energy import GaussianFreeField
+    from idf.training.evaluation import variance_curve
+
+    schedule = make_schedule("linear", 200)
+    fields = np.asarray(jax.random.normal(jax.random.key(0), (16, 8, 8)))
+    power = np.asarray(GaussianFreeField(1.0).covariance_spectrum((8, 8)))
+    low = variance_curve(jax.random.key(1), _FixedFraction(0.0), schedule, fields, power, points=10)
+    high = variance_curve(jax.random.key(1), _FixedFraction(1.0), schedule, fields, power, points=10)
+    np.testing.assert_allclose(low["learned"], low["beta_tilde"], rtol=1e-4)
+    np.testing.assert_allclose(high["learned"], high["beta"], rtol=1e-4)
+    assert np.all(low["beta_tilde"] <= low["exact"] * (1 + 1e-9)) and np.all(low["exact"] <= low["beta"] * (1 + 1e-9))
+    assert low["t"][0] == 1 and low["t"][-1] == 199

@@ -72,3 +72,18 @@ def test_training_page_trains_live_on_uploaded_fields():
     assert "Fourier KL, U-Net" not in labels  # no exact target for uploaded data
     assert labels["site mean, U-Net samples (data)"].endswith(f"({fields.mean():.3f})")
     assert "held out" in at.metric[2].help and "75 training fields (batch 16), 5 held out" in at.metric[2].help
+
+
+@pytest.mark.slow
+def test_training_page_trains_a_hybrid_model_live_and_draws_its_variance():
+    at = AppTest.from_file(str(ROOT / "app_pages" / "training.py"), default_timeout=600)
+    for k, v in {"mode": "live", "loss": "hybrid", "tsteps": "50", "batch": "16", "width": "4", "evaln": "64"}.items():
+        at.query_params[k] = v
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = {m.label: m.value for m in at.metric}
+    assert float(labels["Fourier KL, DDPM 25 steps, learned σ²"]) > 0.0
+    assert float(labels["Fourier KL, DDPM 25 steps, exact denoiser with β̃"]) > 0.0
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Learned reverse variance" in spec for spec in titles)
