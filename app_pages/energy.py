@@ -5,8 +5,7 @@ score arrows."""
 import streamlit as st
 
 from idf import ui, viz
-from idf.energy import EXPRESSION_FUNCTIONS
-from idf.ui import compute, snippet
+from idf.ui import compute, snippet, targets
 from idf.ui.targets import TOY_PARAMS
 
 ENERGY_LABELS = {
@@ -32,7 +31,7 @@ PARAMS = {
              ("phi4_lam", "coupling", "λ (quartic coupling)", 0.0, 12.0, 8.0, 0.1),
              ("phi4_kT", "kT", "kT (temperature)", 0.2, 3.0, 1.0, 0.05)],
     **TOY_PARAMS,
-    "custom": [("custom_kT", "kT", "kT (temperature)", 0.1, 5.0, 1.0, 0.05)],
+    "custom": targets.CUSTOM_PARAMS,
 }
 
 def custom_page(source: str, params_text: str, kT: float, size: int, seed: int) -> None:
@@ -81,11 +80,7 @@ params = {}
 for url, field, label, lo, hi, default, step in PARAMS[name]:
     params[field] = controls.slider(url, label, lo, hi, default, step)
 if name == "custom":
-    source = controls.text("expr", "φ(x) =", "0.5*sum(grad(x)**2) + 0.5*m2*sum(x**2) + 0.25*lam*sum(x**4)",
-                           help="Functions: " + ", ".join(EXPRESSION_FUNCTIONS) + ". x is the field; "
-                           "** takes a number exponent (|p| ≤ 8). Never evaluated as Python.")
-    params_text = controls.text("params", "parameters (NAME=NUMBER, comma-separated)", "m2=1, lam=0.5",
-                                max_chars=200)
+    source, params_text = targets.custom_text_boxes(controls)  # the Arena uses the same boxes and URL names
 is_toy = name in ("banana", "donut", "mixture", "funnel")
 size = 16 if is_toy else top.int_slider("L", "lattice side L (field is L×L)", 4, 64, 16)
 seed = top.int_slider("seed", "seed", 0, 999, 0)
