@@ -126,3 +126,23 @@ def test_divergence_stops_at_the_first_bad_step_and_keeps_the_last_good_state(da
     for leaf in jax.tree_util.tree_leaves((state.params, state.ema)):
         assert np.isfinite(np.asarray(leaf)).all()
     assert history.steps[-1] == first_bad - 1 and all(np.isfinite(history.loss))
+
+
+def test_the_scanned_chunk_equals_per_call_steps(data):
+    # train_chunk (what accelerators run) and one train_step per call (what the CPU runs) on the same
+    # batches and keys give the same state, to float32 rounding.
+    from idf.training.trainer import step_keys, train_chunk
+
+    train_set, _ = data
+    stack = jnp.asarray(train_set.fields[: 3 * BATCH].reshape(3, BATCH, 8, 8))
+    keys = step_keys(jax.random.key(5), 0, 3)
+    scanned, metrics = train_chunk(fresh_state(), stack, keys)
+    state = fresh_state()
+    losses = []
+    for i in range(3):
+        state, m = train_step(state, stack[i], keys[i])
+        losses.append(float(m["loss"]))
+    np.testing.assert_allclose(np.asarray(metrics["loss"]), losses, rtol=1e-5)
+    for a, b in zip(jax.tree_util.tree_leaves(scanned.params), jax.tree_util.tree_leaves(state.params), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
+    assert int(scanned.step) == int(state.step) == 3
