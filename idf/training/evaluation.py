@@ -17,7 +17,8 @@ import jax
 import numpy as np
 
 from idf import diagnostics
-from idf.diffusion import ExactGaussianDenoiser, sample, step_table
+from idf.diffusion import ExactGaussianDenoiser, apply_batched, q_sample, sample, step_table
+from idf.diffusion.reverse import ddpm_posterior, learned_variance
 from idf.diffusion.schedules import Schedule, inference_timesteps
 from idf.energy import GaussianFreeField
 
@@ -108,25 +109,29 @@ def variance_curve(
     posterior variance β_t·s_{t−1}/s_t, s_t = ᾱ_t·P + 1 − ᾱ_t, which is the
     σ² that minimises L_vlb for Gaussian data.
     """
-    from idf.diffusion import apply_batched, q_sample  # noqa: PLC0415
-    from idf.diffusion.reverse import learned_variance  # noqa: PLC0415
-
     ab_all = np.asarray(schedule.alpha_bars, np.float64)
     t = np.unique(np.geomspace(1, len(ab_all) - 1, points).astype(int))
-    x0 = jax.numpy.asarray(fields, jax.numpy.float32)
-    learned = []
-    for i, step in enumerate(t):
-        ab, ab_prev = ab_all[step], ab_all[step - 1]
-        noise = jax.random.normal(jax.random.fold_in(key, i), x0.shape, x0.dtype)
-        x_t = q_sample(x0, jax.numpy.float32(ab), noise)
-        _, frac = apply_batched(denoiser, x_t, jax.numpy.int32(step), jax.numpy.float32(ab), None,
-                                with_variance=True)
-        learned.append(float(np.mean(np.asarray(learned_variance(frac, ab, ab_prev), np.float64))))
     ab, ab_prev = ab_all[t], ab_all[t - 1]
+    fracs = _variance_fractions(denoiser, jax.numpy.asarray(fields, jax.numpy.float32), key,
+                                jax.numpy.asarray(t, jax.numpy.int32), jax.numpy.asarray(ab, jax.numpy.float32))
+    learned = np.array([np.mean(np.asarray(learned_variance(f, a, a_prev), np.float64))
+                        for f, a, a_prev in zip(fracs, ab, ab_prev, strict=True)])
+    _, _, beta_tilde = ddpm_posterior(ab, ab_prev)
     beta = 1.0 - ab / ab_prev
-    out = {"t": t, "learned": np.array(learned), "beta": beta, "beta_tilde": beta * (1 - ab_prev) / (1 - ab)}
+    out = {"t": t, "learned": learned, "beta": beta, "beta_tilde": np.asarray(beta_tilde, np.float64)}
     if power is not None:
         p = np.asarray(power, np.float64).ravel()[None, :]
         s_t, s_prev = ab[:, None] * p + 1 - ab[:, None], ab_prev[:, None] * p + 1 - ab_prev[:, None]
         out["exact"] = np.mean(beta[:, None] * s_prev / s_t, axis=1)
     return out
+
+
+@jax.jit
+def _variance_fractions(denoiser, x0, key, t, ab):
+    """v' [P, n, H, W] of ``x0`` noised to each (t, ᾱ_t): every timestep in one compiled call."""
+
+    def one(i, step, a):
+        noise = jax.random.normal(jax.random.fold_in(key, i), x0.shape, x0.dtype)
+        return apply_batched(denoiser, q_sample(x0, a, noise), step, a, None, with_variance=True)[1]
+
+    return jax.vmap(one)(jax.numpy.arange(t.shape[0]), t, ab)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
+from idf._pytree import pytree_dataclass
 from idf.diffusion import ExactGaussianDenoiser, make_schedule, q_sample
 from idf.diffusion.reverse import ddpm_posterior, learned_variance
 from idf.energy import GaussianFreeField
@@ -143,13 +144,12 @@ def test_hybrid_training_lowers_the_loss_and_learns_a_variance_between_beta_tild
         assert float(jnp.mean(frac)) > 0.8, (t, float(jnp.mean(frac)))
 
 
+@pytree_dataclass
 class _FixedFraction:
-    """A stand-in denoiser that predicts ε̂ = 0 and the same v' everywhere."""
+    """A stand-in denoiser (a pytree, like the real ones) that predicts ε̂ = 0 and the same v' everywhere."""
 
+    frac: float
     learns_variance = True
-
-    def __init__(self, frac):
-        self.frac = frac
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         return jnp.zeros_like(x_t)
