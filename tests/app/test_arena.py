@@ -357,3 +357,10 @@ def test_custom_config_carries_the_expression_into_the_npz(tmp_path):
     )
     _, config = load_npz(path)
     assert config["expr"] == CUSTOM_EXPR and config["params"] == {"lam": 0.1, "m2": 2.0} and config["kT"] == 0.5
+
+
+def test_a_typed_energy_that_is_infinite_is_refused_by_the_probe():
+    at = page("arena", target="custom", expr="sum(x**2)/0", L="8").run()
+    assert_clean(at)
+    assert any("No Boltzmann distribution" in e.value for e in at.error)
+    assert any("+inf already" in c.value for c in at.code)
