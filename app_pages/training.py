@@ -50,8 +50,7 @@ def live_training(steps: int, batch: int, lr: float, width: int, mass2: float, s
     if fields is None:
         train_set, valid = gff_dataset(key_data, 8, 8192 + 512, mass2).split(512)
     else:
-        order = np.asarray(jax.random.permutation(key_data, len(fields)))
-        uploaded = Dataset(np.asarray(fields, np.float32)[order], {"target": "upload", "size": 8})
+        uploaded = Dataset(np.asarray(fields, np.float32), {"target": "upload", "size": 8}).shuffled(key_data)
         train_set, valid = uploaded.split(max(len(uploaded) // 16, 1))
     data_std = float(np.sqrt(np.mean(train_set.fields.astype(np.float64) ** 2)))
     config = UNetConfig(base_channels=width, channel_mults=(1, 2), time_dim=32, data_std=data_std,

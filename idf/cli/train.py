@@ -191,9 +191,7 @@ def run(args) -> int:
 
     start = time.perf_counter()
     if user_data is not None:
-        # shuffled once, so the held-out fields are not just the file's last ones
-        order = np.asarray(jax.random.permutation(key_data, len(user_data)))
-        dataset = Dataset(user_data.fields[order], user_data.description)
+        dataset = user_data.shuffled(key_data)
     elif args.data == "gff":
         target = GaussianFreeField(mass2=mass2, kT=args.kT)
         target.check_normalizable(shape)

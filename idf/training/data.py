@@ -39,6 +39,12 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.fields.shape[0])
 
+    def shuffled(self, key: jax.Array) -> Dataset:
+        """The same fields in a random order, so that ``split`` holds out a
+        random subset rather than a file's last fields."""
+        order = np.asarray(jax.random.permutation(key, len(self)))
+        return Dataset(self.fields[order], self.description)
+
     def split(self, num_valid: int) -> tuple[Dataset, Dataset]:
         """(train, validation): the last ``num_valid`` fields are held out."""
         if not 0 < num_valid < len(self):
