@@ -20,21 +20,26 @@ from idf.models.energy_net import EnergyNet
 from idf.models.unet import split_output, variance_fraction
 
 
-@pytree_dataclass
-class UNetDenoiser:
-    """ε̂ from a ``UNet`` on one field. ``condition`` [H, W] (or [H, W, C])
-    is passed as extra input channels when the network has them."""
-
-    state: nnx.State
-    graphdef: nnx.GraphDef = static()
+class _NetworkAdapter:
+    """What both adapters share: built from an NNX module, split into weights
+    (``state``, pytree leaves) and a static graph definition."""
 
     @classmethod
-    def from_model(cls, model: nnx.Module) -> UNetDenoiser:
+    def from_model(cls, model: nnx.Module):
         graphdef, state = nnx.split(model)
         return cls(state=state, graphdef=graphdef)
 
     def model(self) -> nnx.Module:
         return nnx.merge(self.graphdef, self.state)
+
+
+@pytree_dataclass
+class UNetDenoiser(_NetworkAdapter):
+    """ε̂ from a ``UNet`` on one field. ``condition`` [H, W] (or [H, W, C])
+    is passed as extra input channels when the network has them."""
+
+    state: nnx.State
+    graphdef: nnx.GraphDef = static()
 
     @property
     def learns_variance(self) -> bool:
@@ -65,20 +70,15 @@ class UNetDenoiser:
 
 
 @pytree_dataclass
-class EnergyNetDenoiser:
+class EnergyNetDenoiser(_NetworkAdapter):
     """ε̂ = √(1−ᾱ_t)·∇ₓE_θ(x_t, t) from a scalar ``EnergyNet``: the score of
     p_t ∝ exp(−E_θ) is −∇E_θ, and ε̂ = −√(1−ᾱ_t)·score (Song et al. 2021)."""
 
     state: nnx.State
     graphdef: nnx.GraphDef = static()
 
-    @classmethod
-    def from_model(cls, model: nnx.Module) -> EnergyNetDenoiser:
-        graphdef, state = nnx.split(model)
-        return cls(state=state, graphdef=graphdef)
-
     def __call__(self, x_t, t, alpha_bar, condition=None):
-        model = nnx.merge(self.graphdef, self.state)
+        model = self.model()
         t_batch = jnp.reshape(jnp.asarray(t, jnp.int32), (1,))
         energy = lambda x: model(x[None, :, :, None].astype(jnp.float32), t_batch)[0]  # noqa: E731
         grad = jax.grad(energy)(x_t)
