@@ -6,7 +6,7 @@ Per sampler: ``run_chains`` cold (first call in a fresh Python process with
 every persistent compile cache off: trace + compile + run, process start-up
 and imports excluded) and warm (the compiled loop alone); then the whole page
 computation
-(``idf.ui.arena.run_sampler`` without Streamlit's cache: chains, warm re-run
+(``idf.app.arena.run_sampler`` without Streamlit's cache: chains, warm re-run
 for ESS/s, every diagnostic) for all four samplers, warm. Medians of the
 repetitions.
 """
@@ -25,7 +25,7 @@ import jax
 
 from idf.energy import GaussianFreeField
 from idf.samplers import make_sampler, run_chains
-from idf.ui import arena
+from idf.app import arena
 
 SAMPLERS = ("langevin", "mala", "mh", "hmc")
 SIZE, CHAINS, STEPS, BURN_IN, SEED = 8, 8, 500, 200, 0
@@ -84,7 +84,7 @@ def run(quick: bool = False) -> list[dict]:
     all_four()  # compile everything once
     t_page = _median_time(all_four, max(1, reps_warm // 2))
     rows.append({"name": "page compute, four samplers, warm (chains + warm re-run + diagnostics)",
-                 "value": t_page, "unit": "s", "note": "idf.ui.arena.run_sampler without st.cache_data"})
+                 "value": t_page, "unit": "s", "note": "idf.app.arena.run_sampler without st.cache_data"})
     results = all_four()
     for name, res in zip(SAMPLERS, results, strict=True):
         row = res["row"]

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install idf with its test extras. Idempotent.
+# Create .venv (if missing) and install idf with the extras named (default: app).
+# Installs once: it reinstalls only when pyproject.toml or the extras change.
+#   bash scripts/setup.sh app    # the library, the CLI and the Streamlit app
+#   bash scripts/setup.sh test   # the above plus the test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EXTRAS=${1:-app}
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
+stamp=".venv/.idf-installed-$EXTRAS"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
+echo "$want" > "$stamp"

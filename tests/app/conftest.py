@@ -6,13 +6,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from idf.app.navigation import page_file
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
 def page(name: str, **query: str) -> AppTest:
-    """An AppTest of ``app_pages/<name>.py`` with URL query parameters set, not yet run."""
-    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    """An AppTest of the page whose url_path is ``name``, with URL query parameters set, not yet run."""
+    at = AppTest.from_file(str(page_file(name)), default_timeout=TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
     return at

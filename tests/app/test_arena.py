@@ -14,7 +14,7 @@ from conftest import assert_clean, metrics, page
 from idf import _tracing
 from idf.cli import main as cli_main
 from idf.io import load_npz
-from idf.ui import arena, downloads
+from idf.app import arena, downloads
 
 
 def table(at):
@@ -191,7 +191,7 @@ def test_phi4_broken_phase_and_the_eps_sweep():
 def test_figures_export_to_png_and_gif():
     """Every arena figure redraws with matplotlib (the PNG downloads) and the
     side-by-side animation encodes as a GIF."""
-    from idf.ui import arena
+    from idf.app import arena
     from idf.viz import arena as arena_viz
     from idf.viz import figure_png, frames_gif
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from idf.io import load_npz
-from idf.ui.downloads import npz_bytes
+from idf.app.downloads import npz_bytes
 
 
 def test_npz_bytes_round_trip(tmp_path):

@@ -3,6 +3,8 @@
 from conftest import ROOT, TIMEOUT, assert_clean
 from streamlit.testing.v1 import AppTest
 
+from idf.app.navigation import BY_URL
+
 
 def test_app_default_page_is_home_and_names_the_device():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
@@ -15,5 +17,5 @@ def test_app_default_page_is_home_and_names_the_device():
 def test_app_switches_to_every_page_of_ours():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     for name in ("energy", "forward", "reverse"):
-        at.switch_page(f"app_pages/{name}.py").run()
+        at.switch_page(BY_URL[name].file).run()
         assert_clean(at)

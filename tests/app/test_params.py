@@ -1,4 +1,4 @@
-"""URL-bound controls (idf.ui.Controls) on a minimal script: values come from
+"""URL-bound controls (idf.app.Controls) on a minimal script: values come from
 the URL, bad ones are replaced with a warning, defaults leave the URL clean."""
 
 from conftest import assert_clean
@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def _script():
-    from idf.ui import Controls
+    from idf.app import Controls
 
     c = Controls("demo")
     c.slider("x", "x", 0.0, 1.0, 0.5, 0.1)

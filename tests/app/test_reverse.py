@@ -66,7 +66,7 @@ def test_bad_url_values_warn():
 def test_unet_slot_appears_when_a_checkpoint_is_shipped(monkeypatch):
     from idf.diffusion import ExactGaussianDenoiser
     from idf.energy import GaussianFreeField
-    from idf.ui import compute, data
+    from idf.app import compute, data
 
     fake = {"path": "assets/unet_fake.npz", "name": "unet_fake", "data": {"kind": "gff", "size": 16},
             "schedule": {"name": "linear", "num_steps": 1000, "beta_start": 1e-4, "beta_end": 0.02}}
@@ -88,7 +88,7 @@ def test_inference_steps_follow_a_smaller_schedule():
 
 @pytest.mark.slow
 def test_the_shipped_unet_samples():
-    from idf.ui import data
+    from idf.app import data
 
     if data.unet_checkpoint() is None:
         pytest.skip("no U-Net checkpoint shipped in assets/")

@@ -18,13 +18,14 @@ SCRIPT = textwrap.dedent(
     import streamlit as st
     from streamlit.testing.v1 import AppTest
     from idf import _tracing
-    from idf.ui import warmup
+    from idf.app import warmup
+    from idf.app.navigation import page_file
     warmup.run()
     st.cache_data.clear()  # results recomputed: only JAX's compiled loops may be reused
     before = (_tracing.traces("reverse_sample"), _tracing.traces("forward_trajectory"))
     assert min(before) >= 1, before
     for page in ("reverse", "forward"):
-        at = AppTest.from_file("app_pages/%s.py" % page, default_timeout=300).run()
+        at = AppTest.from_file(str(page_file(page)), default_timeout=300).run()
         assert not at.exception, [e.value for e in at.exception]
     after = (_tracing.traces("reverse_sample"), _tracing.traces("forward_trajectory"))
     assert after == before, (before, after)

@@ -74,15 +74,10 @@ def _mkdir() -> None:
 
 
 def app_pages() -> list[tuple[str, str]]:
-    """(title, url path) of every page app.py lists whose file exists."""
-    import ast
+    """(title, url path) of every page the app lists."""
+    from idf.app.navigation import PAGES
 
-    tree = ast.parse((ROOT / "app.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGE_TABLE":
-            table = ast.literal_eval(node.value)
-            return [(title, url) for path, title, _, url in table if (ROOT / path).exists()]
-    raise AssertionError("PAGE_TABLE not found in app.py")
+    return [(p.title, p.url) for p in PAGES]
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from idf.app.navigation import page_file
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.skipif(not (ROOT / "assets" / "gff8_unet.npz").exists(), reason="no shipped GFF checkpoint")
 def test_training_page_scores_the_shipped_gff_checkpoint():
-    at = AppTest.from_file(str(ROOT / "app_pages" / "training.py"), default_timeout=300)
+    at = AppTest.from_file(str(page_file("training")), default_timeout=300)
     at.query_params["n"] = "64"
     at.query_params["steps"] = "10"
     at.run()
@@ -25,7 +27,7 @@ def test_training_page_scores_the_shipped_gff_checkpoint():
 
 @pytest.mark.slow
 def test_training_page_trains_live():
-    at = AppTest.from_file(str(ROOT / "app_pages" / "training.py"), default_timeout=600)
+    at = AppTest.from_file(str(page_file("training")), default_timeout=600)
     for k, v in {"mode": "live", "tsteps": "50", "batch": "16", "width": "4", "evaln": "64"}.items():
         at.query_params[k] = v
     at.run()
@@ -36,7 +38,7 @@ def test_training_page_trains_live():
 
 
 def _live_upload_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app_pages" / "training.py"), default_timeout=600)
+    at = AppTest.from_file(str(page_file("training")), default_timeout=600)
     for k, v in {"mode": "live", "tdata": "upload", "tsteps": "50", "batch": "16", "width": "4", "evaln": "64"}.items():
         at.query_params[k] = v
     return at.run()
@@ -76,7 +78,7 @@ def test_training_page_trains_live_on_uploaded_fields():
 
 @pytest.mark.slow
 def test_training_page_trains_a_hybrid_model_live_and_draws_its_variance():
-    at = AppTest.from_file(str(ROOT / "app_pages" / "training.py"), default_timeout=600)
+    at = AppTest.from_file(str(page_file("training")), default_timeout=600)
     for k, v in {"mode": "live", "loss": "hybrid", "tsteps": "50", "batch": "16", "width": "4", "evaln": "64"}.items():
         at.query_params[k] = v
     at.run()

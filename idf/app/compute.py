@@ -37,8 +37,8 @@ from idf.energy import (
     laplacian_eigenvalues,
     make_energy,
 )
-from idf.ui import data
-from idf.ui.timing import Timing, timed
+from idf.app import data
+from idf.app.timing import Timing, timed
 from idf.viz import subsample_frames
 
 MAX_FRAMES = 60

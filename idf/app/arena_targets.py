@@ -3,7 +3,7 @@
 
 ``params`` is a hashable tuple, so every cached function of the arena keys on
 plain values: sorted (field, value) pairs for the built-in energies, and for a
-typed φ the tuple of ``idf.ui.arena_custom.custom_params`` (expression text,
+typed φ the tuple of ``idf.app.arena_custom.custom_params`` (expression text,
 kT and parameters).
 
 Seed convention (shared with ``idf sample``): ``key_init, key_run =
@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf.energy import TOYS, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, QuadraticEnergy, make_energy
-from idf.ui.arena_custom import CUSTOM, make_custom
+from idf.app.arena_custom import CUSTOM, make_custom
 
 Params = tuple[tuple[str, Any], ...]
 

@@ -4,9 +4,9 @@ is measured with the exact facts (ᾱ, SNR, ⟨φ(x_t)⟩, H(t), KL(q_t ‖ N(0,
 import numpy as np
 import streamlit as st
 
-from idf import ui, viz
+from idf import app as ui, viz
 from idf.diffusion import SCHEDULES
-from idf.ui import compute, data, snippet, uploads
+from idf.app import compute, data, snippet, uploads
 from idf.uploads import fit_field, standardise
 
 st.title("➡️ Forward diffusion")
@@ -239,7 +239,7 @@ elif source == "upload":
     ]
 elif source == "image":
     code.append(
-        f"from idf.ui.data import image_field\nx0 = jax.numpy.broadcast_to(image_field({size}), "
+        f"from idf.app.data import image_field\nx0 = jax.numpy.broadcast_to(image_field({size}), "
         f"({batch}, {size}, {size}))"
     )
 else:

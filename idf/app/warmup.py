@@ -28,7 +28,7 @@ FORWARD_DEFAULT = ("gff", 16, 32, 1.0, 1.0, 8.0, "linear", 1000, 1e-4, 0.02, Fal
 
 def run() -> None:
     """Compute the default views now (blocking); errors are logged, never raised."""
-    from idf.ui import compute
+    from idf.app import compute
 
     for name, fn, args in (("reverse", compute.reverse_run, REVERSE_DEFAULT),
                            ("forward", compute.forward_run, FORWARD_DEFAULT)):

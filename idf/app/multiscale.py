@@ -24,7 +24,7 @@ from idf.diffusion.multiscale import (
 )
 from idf.diffusion.sample import timesteps_for
 from idf.energy import GaussianFreeField
-from idf.ui.timing import timed
+from idf.app.timing import timed
 
 
 @st.cache_data(max_entries=16, show_spinner="Coarse-to-fine sampling …")

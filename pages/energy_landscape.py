@@ -4,9 +4,9 @@ score arrows."""
 
 import streamlit as st
 
-from idf import ui, viz
-from idf.ui import compute, snippet, targets
-from idf.ui.targets import TOY_PARAMS
+from idf import app as ui, viz
+from idf.app import compute, snippet, targets
+from idf.app.targets import TOY_PARAMS
 
 ENERGY_LABELS = {
     "lattice": "Design document's energy (w_k, w_p, w_th, m²)",

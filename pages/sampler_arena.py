@@ -7,9 +7,9 @@ then only the checks that need no exact answer are shown."""
 import numpy as np
 import streamlit as st
 
-from idf import ui, viz
-from idf.ui import arena, snippet
-from idf.ui.targets import CUSTOM_PARAMS, TOY_PARAMS, custom_text_boxes
+from idf import app as ui, viz
+from idf.app import arena, snippet
+from idf.app.targets import CUSTOM_PARAMS, TOY_PARAMS, custom_text_boxes
 from idf.viz import arena as arena_viz
 
 # (URL name, library field, label, low, high, default, step) per target.

@@ -9,7 +9,7 @@ import jax
 import streamlit as st
 
 import idf
-from idf.ui.timing import Timing
+from idf.app.timing import Timing
 
 
 def device_label() -> str:

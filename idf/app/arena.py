@@ -4,7 +4,7 @@ about them (diagnostics table row, traces, autocorrelations, KL against the
 number of steps, toy trajectories, the HMC ε² sweep).
 
 The arena is five modules; this one runs the samplers and re-exports the
-others' public names, so ``from idf.ui import arena`` reaches all of them:
+others' public names, so ``from idf.app import arena`` reaches all of them:
 ``arena_targets`` (the targets, how each is built, where chains start),
 ``arena_custom`` (a typed φ: parse, probe, cache keys),
 ``arena_diagnostics`` (the table row and the curves, after sampling),
@@ -25,10 +25,10 @@ import streamlit as st
 
 from idf import diagnostics
 from idf.samplers import divergence_report, make_sampler, run_chains
-from idf.ui.arena_custom import CUSTOM, ERROR_HINT, check_custom, custom_code, custom_config, custom_params
-from idf.ui.arena_diagnostics import autocorrelation, finite, kl_curve, observables, summary, ula_stationary_kl
-from idf.ui.arena_references import SWEEP_LEAPFROG, hmc_sweep, m_reference, toy_reference
-from idf.ui.arena_targets import (
+from idf.app.arena_custom import CUSTOM, ERROR_HINT, check_custom, custom_code, custom_config, custom_params
+from idf.app.arena_diagnostics import autocorrelation, finite, kl_curve, observables, summary, ula_stationary_kl
+from idf.app.arena_references import SWEEP_LEAPFROG, hmc_sweep, m_reference, toy_reference
+from idf.app.arena_targets import (
     DEFAULT_STEP,
     PHI4_PRESETS,
     TARGET_LABELS,
@@ -41,8 +41,8 @@ from idf.ui.arena_targets import (
     make_target,
     step_family,
 )
-from idf.ui.params import Controls
-from idf.ui.timing import Timing, timed
+from idf.app.params import Controls
+from idf.app.timing import Timing, timed
 
 __all__ = [
     "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "MAX_FRAMES", "PHI4_PRESETS", "SAMPLER_HELP", "SAMPLER_LABELS",

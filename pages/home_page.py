@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from idf import ui, viz
-from idf.ui import compute
+from idf import app as ui, viz
+from idf.app import compute
 
 st.title("🌡️ IDF Explorer")
 st.markdown(

@@ -21,7 +21,7 @@ import streamlit as st
 
 from idf.energy import EXPRESSION_FUNCTIONS as FUNCTIONS
 from idf.energy import CustomEnergy, ExpressionError, ImproperEnergyError, parse_energy
-from idf.ui.compute import parse_params
+from idf.app.compute import parse_params
 
 CUSTOM = "custom"
 Params = tuple[tuple[str, Any], ...]
