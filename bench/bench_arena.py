@@ -23,9 +23,9 @@ from pathlib import Path
 
 import jax
 
+from idf.app import arena
 from idf.energy import GaussianFreeField
 from idf.samplers import make_sampler, run_chains
-from idf.app import arena
 
 SAMPLERS = ("langevin", "mala", "mh", "hmc")
 SIZE, CHAINS, STEPS, BURN_IN, SEED = 8, 8, 500, 200, 0

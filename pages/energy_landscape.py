@@ -4,7 +4,8 @@ score arrows."""
 
 import streamlit as st
 
-from idf import app as ui, viz
+from idf import app as ui
+from idf import viz
 from idf.app import compute, snippet, targets
 from idf.app.targets import TOY_PARAMS
 

@@ -4,9 +4,10 @@ is measured with the exact facts (ᾱ, SNR, ⟨φ(x_t)⟩, H(t), KL(q_t ‖ N(0,
 import numpy as np
 import streamlit as st
 
-from idf import app as ui, viz
-from idf.diffusion import SCHEDULES
+from idf import app as ui
+from idf import viz
 from idf.app import compute, data, snippet, uploads
+from idf.diffusion import SCHEDULES
 from idf.uploads import fit_field, standardise
 
 st.title("➡️ Forward diffusion")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from idf import app as ui, viz
+from idf import app as ui
+from idf import viz
 from idf.app import compute
 
 st.title("🌡️ IDF Explorer")

@@ -7,12 +7,12 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
+from idf.app import uploads
 from idf.diffusion import make_schedule, sample
 from idf.energy import GaussianFreeField
 from idf.models import UNetConfig, UNetDenoiser, load_denoiser, shipped_checkpoints
 from idf.training import Dataset, TrainConfig, gff_dataset, init_train_state, make_optimizer, train, validation_loss
 from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary, variance_curve
-from idf.app import uploads
 from idf.viz.fields import field_grid
 from idf.viz.traces import line_figure
 

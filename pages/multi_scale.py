@@ -6,11 +6,11 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
+from idf.app import snippet
+from idf.app.multiscale import inpainting_run, multiscale_run
 from idf.diffusion import make_schedule
 from idf.diffusion.conditioning import MASK_PRESETS
 from idf.diffusion.multiscale import REFINERS, UPSAMPLERS, start_step_for
-from idf.app import snippet
-from idf.app.multiscale import inpainting_run, multiscale_run
 from idf.viz.multiscale import inpainting_figure, moments_figure, pyramid_figure, radial_spectrum_figure
 
 SCALE_PRESETS = ["16,32,64", "32,64,128", "64,128,256", "32,128"]

@@ -7,9 +7,10 @@ import os
 import numpy as np
 import streamlit as st
 
-from idf import app as ui, viz
-from idf.diffusion import GUIDANCE_FORMS, METHODS, SCHEDULES, SPACINGS
+from idf import app as ui
+from idf import viz
 from idf.app import compute, data, snippet
+from idf.diffusion import GUIDANCE_FORMS, METHODS, SCHEDULES, SPACINGS
 
 st.title("⬅️ Reverse diffusion")
 st.caption("Every step predicts ε̂, forms x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t and moves to the previous timestep of the "

@@ -7,7 +7,8 @@ then only the checks that need no exact answer are shown."""
 import numpy as np
 import streamlit as st
 
-from idf import app as ui, viz
+from idf import app as ui
+from idf import viz
 from idf.app import arena, snippet
 from idf.app.targets import CUSTOM_PARAMS, TOY_PARAMS, custom_text_boxes
 from idf.viz import arena as arena_viz

@@ -24,7 +24,6 @@ import numpy as np
 import streamlit as st
 
 from idf import diagnostics
-from idf.samplers import divergence_report, make_sampler, run_chains
 from idf.app.arena_custom import CUSTOM, ERROR_HINT, check_custom, custom_code, custom_config, custom_params
 from idf.app.arena_diagnostics import autocorrelation, finite, kl_curve, observables, summary, ula_stationary_kl
 from idf.app.arena_references import SWEEP_LEAPFROG, hmc_sweep, m_reference, toy_reference
@@ -43,6 +42,7 @@ from idf.app.arena_targets import (
 )
 from idf.app.params import Controls
 from idf.app.timing import Timing, timed
+from idf.samplers import divergence_report, make_sampler, run_chains
 
 __all__ = [
     "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "MAX_FRAMES", "PHI4_PRESETS", "SAMPLER_HELP", "SAMPLER_LABELS",

@@ -15,11 +15,11 @@ import numpy as np
 import streamlit as st
 
 from idf import diagnostics
-from idf.energy import Phi4
-from idf.samplers import HMC, run_chains
 from idf.app.arena_diagnostics import safe
 from idf.app.arena_targets import Params, gaussian_power, initial_positions, make_target
 from idf.app.timing import timed
+from idf.energy import Phi4
+from idf.samplers import HMC, run_chains
 
 SWEEP_LEAPFROG = (5, 7, 10, 14, 20)  # ε = (L·ε)/L: fixed trajectory length, one compile per L
 

@@ -20,8 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from idf.energy import TOYS, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, QuadraticEnergy, make_energy
 from idf.app.arena_custom import CUSTOM, make_custom
+from idf.energy import TOYS, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, QuadraticEnergy, make_energy
 
 Params = tuple[tuple[str, Any], ...]
 

@@ -17,6 +17,8 @@ import streamlit as st
 
 from idf import diagnostics
 from idf._pytree import replace
+from idf.app import data
+from idf.app.timing import Timing, timed
 from idf.diffusion import (
     SCHEDULES,
     EnergyDenoiser,
@@ -37,8 +39,6 @@ from idf.energy import (
     laplacian_eigenvalues,
     make_energy,
 )
-from idf.app import data
-from idf.app.timing import Timing, timed
 from idf.viz import subsample_frames
 
 MAX_FRAMES = 60

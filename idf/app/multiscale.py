@@ -8,6 +8,7 @@ import jax
 import numpy as np
 import streamlit as st
 
+from idf.app.timing import timed
 from idf.diagnostics import (
     gaussian_shell_stderr,
     radial_average,
@@ -24,7 +25,6 @@ from idf.diffusion.multiscale import (
 )
 from idf.diffusion.sample import timesteps_for
 from idf.energy import GaussianFreeField
-from idf.app.timing import timed
 
 
 @st.cache_data(max_entries=16, show_spinner="Coarse-to-fine sampling …")

@@ -12,9 +12,9 @@ import pytest
 from conftest import assert_clean, metrics, page
 
 from idf import _tracing
+from idf.app import arena, downloads
 from idf.cli import main as cli_main
 from idf.io import load_npz
-from idf.app import arena, downloads
 
 
 def table(at):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from idf.io import load_npz
 from idf.app.downloads import npz_bytes
+from idf.io import load_npz
 
 
 def test_npz_bytes_round_trip(tmp_path):

@@ -64,9 +64,9 @@ def test_bad_url_values_warn():
 
 
 def test_unet_slot_appears_when_a_checkpoint_is_shipped(monkeypatch):
+    from idf.app import compute, data
     from idf.diffusion import ExactGaussianDenoiser
     from idf.energy import GaussianFreeField
-    from idf.app import compute, data
 
     fake = {"path": "assets/unet_fake.npz", "name": "unet_fake", "data": {"kind": "gff", "size": 16},
             "schedule": {"name": "linear", "num_steps": 1000, "beta_start": 1e-4, "beta_end": 0.02}}
