@@ -6,7 +6,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import compute, snippet, targets
+from idf.app import _common, energy, snippet, targets
 from idf.app.targets import TOY_PARAMS
 
 ENERGY_LABELS = {
@@ -37,7 +37,7 @@ PARAMS = {
 
 def custom_page(source: str, params_text: str, kT: float, size: int, seed: int) -> None:
     """The Energy page for a typed φ: parse, probe, one MALA field, its terms."""
-    view = compute.custom_view(source, params_text, kT, size, seed)
+    view = energy.custom_view(source, params_text, kT, size, seed)
     ui.status(view["timing"])
     if view["error"]:
         st.error("**The expression was not accepted.** Fix it and press Enter:", icon="🚫")
@@ -64,7 +64,7 @@ def custom_page(source: str, params_text: str, kT: float, size: int, seed: int) 
     snippet.show([
         "import jax",
         "from idf.energy import parse_energy",
-        f"energy = parse_energy({source!r}, {compute.parse_params(params_text)!r}, kT={kT!r})",
+        f"energy = parse_energy({source!r}, {energy.parse_params(params_text)!r}, kT={kT!r})",
         f"energy.check_normalizable(({size}, {size}))  # raises ImproperEnergyError if φ looks unbounded below",
         f"print(energy.terms(jax.random.normal(jax.random.key({seed}), ({size}, {size}))))",
     ])
@@ -93,14 +93,14 @@ if name == "custom":
     custom_page(source, params_text, params["kT"], size, seed)
     st.stop()
 
-calls_before = compute.calls()
-view = compute.energy_view(name, tuple(sorted(params.items())), size, seed)
-ui.status(view["timing"], cached=compute.calls() == calls_before)
+calls_before = _common.calls()
+view = energy.energy_view(name, tuple(sorted(params.items())), size, seed)
+ui.status(view["timing"], cached=_common.calls() == calls_before)
 
 figures = {}
 arrays = {}
 if is_toy:
-    fig = viz.toy_figure(compute.make_energy(name, **params), view["samples"],
+    fig = viz.toy_figure(energy.make_energy(name, **params), view["samples"],
                          title=f"{ENERGY_LABELS[name]}: contours of φ/kT and the score direction")
     st.plotly_chart(fig, key="toy")
     if view["samples"] is None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import compute, data, snippet, uploads
+from idf.app import _common, data, forward, snippet, uploads
 from idf.diffusion import SCHEDULES
 from idf.uploads import fit_field, standardise
 
@@ -77,13 +77,13 @@ if upload is not None:
             + f"; mean {x0_field.mean():.3g}, s.d. {x0_field.std():.3g}."
         )
 
-before = compute.calls()
-run = compute.forward_run(
+before = _common.calls()
+run = forward.forward_run(
     source, size, batch, mass2, kT, coupling, schedule, num_steps, beta_start, beta_end, guided, strength, seed,
     field=x0_field,
 )
-curves = compute.schedule_curves(num_steps, beta_start, beta_end)
-ui.status(run["timing"], cached=compute.calls() == before)
+curves = forward.schedule_curves(num_steps, beta_start, beta_end)
+ui.status(run["timing"], cached=_common.calls() == before)
 
 exact = "H" in run
 m = st.columns(4)

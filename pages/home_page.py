@@ -4,7 +4,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import compute
+from idf.app import home
 
 st.title("🌡️ IDF Explorer")
 st.markdown(
@@ -39,7 +39,7 @@ with left:
     )
     st.info(f"JAX runs on **{ui.device_label()}** · {ui.versions()}", icon="🖥️")
 with right:
-    field = compute.gff_picture()
+    field = home.gff_picture()
     st.plotly_chart(viz.field_heatmap(field, title="A Gaussian free field, 64×64, m² = 0.05 (exact sample)"),
                     key="picture")
 ui.status(None)

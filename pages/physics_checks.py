@@ -4,7 +4,8 @@ their number, tolerance and sample size (idf.checks)."""
 import numpy as np
 import streamlit as st
 
-from idf import checks, diagnostics, ui, viz
+from idf import app as ui
+from idf import checks, diagnostics, viz
 from idf.diffusion import SCHEDULES, make_schedule
 from idf.energy import GaussianFreeField
 

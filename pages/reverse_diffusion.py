@@ -9,7 +9,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import compute, data, snippet
+from idf.app import _common, data, reverse, snippet
 from idf.diffusion import GUIDANCE_FORMS, METHODS, SCHEDULES, SPACINGS
 
 st.title("⬅️ Reverse diffusion")
@@ -42,7 +42,7 @@ guidance_form = c.select("gform", "guidance form", list(GUIDANCE_FORMS), "docume
                          format_func={"document": "document: ε̂ − s·∇log p_φ",
                                       "scaled": "σ-scaled: ε̂ − s·√(1−ᾱ_t)·∇log p_φ"}.get)
 guidance_scale = c.slider("guidance", "guidance scale s", -2.0, 2.0, 0.0, 0.05)
-denoiser = c.select("denoiser", "denoiser ε̂", compute.denoiser_options(), "exact",
+denoiser = c.select("denoiser", "denoiser ε̂", reverse.denoiser_options(), "exact",
                     format_func={"exact": "exact Gaussian (Bayes-optimal)", "energy": "energy-only (−√(1−ᾱ)·∇log p)",
                                  "unet": "U-Net (shipped checkpoint)"}.get)
 conserve = c.toggle("conserve", "document's energy-conservation rescaling", False,
@@ -64,14 +64,14 @@ if denoiser == "unet":
     st.info(f"U-Net `{ckpt['name']}` was trained on {trained}. It runs at its lattice size (L = {size}) and "
             f"with its training schedule ({schedule}, T = {num_steps}); set m² and kT to its data for a fair "
             "score.", icon="🧠")
-elif "unet" not in compute.denoiser_options():
+elif "unet" not in reverse.denoiser_options():
     st.sidebar.caption("U-Net: offered once a trained checkpoint is shipped in `assets/` (`idf train`).")
 
-before = compute.calls()
-run = compute.reverse_run(target, size, mass2, kT, w_kinetic, w_potential, schedule, num_steps, beta_start,
+before = _common.calls()
+run = reverse.reverse_run(target, size, mass2, kT, w_kinetic, w_potential, schedule, num_steps, beta_start,
                           beta_end, method, inference_steps, eta, spacing, temperature, guidance_scale,
                           guidance_form, denoiser, conserve, seed, batch)
-ui.status(run["timing"], cached=compute.calls() == before)
+ui.status(run["timing"], cached=_common.calls() == before)
 
 if run["improper"]:
     st.error(f"**No Boltzmann target to sample.** {run['improper']}", icon="🚫")

@@ -7,12 +7,12 @@ from idf.device import configure
 
 configure()  # pages run without app.py under streamlit.testing: same JAX set-up
 
-from idf.app import compute, downloads, explain, snippet  # noqa: E402
+from idf.app import downloads, explain, snippet  # noqa: E402
 from idf.app.params import Controls  # noqa: E402
 from idf.app.sidebar import device_label, status, versions  # noqa: E402
 from idf.app.timing import Timing, timed  # noqa: E402
 
 __all__ = [
-    "Controls", "Timing", "compute", "device_label", "downloads", "explain", "snippet", "status", "timed",
+    "Controls", "Timing", "device_label", "downloads", "explain", "snippet", "status", "timed",
     "versions",
 ]

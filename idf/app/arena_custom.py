@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from idf.app.compute import parse_params
+from idf.app.energy import parse_params
 from idf.energy import EXPRESSION_FUNCTIONS as FUNCTIONS
 from idf.energy import CustomEnergy, ExpressionError, ImproperEnergyError, parse_energy
 

@@ -28,10 +28,10 @@ FORWARD_DEFAULT = ("gff", 16, 32, 1.0, 1.0, 8.0, "linear", 1000, 1e-4, 0.02, Fal
 
 def run() -> None:
     """Compute the default views now (blocking); errors are logged, never raised."""
-    from idf.app import compute
+    from idf.app import forward, reverse
 
-    for name, fn, args in (("reverse", compute.reverse_run, REVERSE_DEFAULT),
-                           ("forward", compute.forward_run, FORWARD_DEFAULT)):
+    for name, fn, args in (("reverse", reverse.reverse_run, REVERSE_DEFAULT),
+                           ("forward", forward.forward_run, FORWARD_DEFAULT)):
         try:
             fn(*args)
         except Exception:  # a warm-up must never take the app down

@@ -64,14 +64,14 @@ def test_bad_url_values_warn():
 
 
 def test_unet_slot_appears_when_a_checkpoint_is_shipped(monkeypatch):
-    from idf.app import compute, data
+    from idf.app import data, reverse
     from idf.diffusion import ExactGaussianDenoiser
     from idf.energy import GaussianFreeField
 
     fake = {"path": "assets/unet_fake.npz", "name": "unet_fake", "data": {"kind": "gff", "size": 16},
             "schedule": {"name": "linear", "num_steps": 1000, "beta_start": 1e-4, "beta_end": 0.02}}
     monkeypatch.setattr(data, "unet_checkpoint", lambda: fake)
-    monkeypatch.setattr(compute, "_unet", lambda path: ExactGaussianDenoiser(GaussianFreeField(mass2=1.0)))
+    monkeypatch.setattr(reverse, "_unet", lambda path: ExactGaussianDenoiser(GaussianFreeField(mass2=1.0)))
     at = page("reverse", denoiser="unet", seed="3").run()
     assert_clean(at)
     assert at.selectbox(key="reverse.denoiser").value == "unet"
