@@ -81,9 +81,7 @@ def forward_run(data_name: str, size: int, batch: int, mass2: float, kT: float, 
     out["xT"] = np.asarray(res.trajectory[-1, :8])
     if data_name == "gff":
         power = np.asarray(energy.covariance_spectrum(shape), np.float64)
-        v = diagnostics.forward_variances(power, sched.alpha_bars)
-        a = np.asarray(energy.spectrum(shape), np.float64)
-        out["exact_energy"] = 0.5 * np.sum(a * v, axis=(1, 2))  # ⟨φ(x_t)⟩ = ½ Σ_k A_k v_k(t)
+        out["exact_energy"] = diagnostics.forward_mean_energy(power, energy.spectrum(shape), sched.alpha_bars)
         out["H"] = diagnostics.forward_entropy(power, sched.alpha_bars)
         out["KL"] = diagnostics.forward_kl_to_prior(power, sched.alpha_bars)
         out["H_rise_share"] = float(np.mean(np.diff(out["H"]) > 0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import jax
@@ -100,7 +99,7 @@ def reverse_run(target_name: str, size: int, mass2: float, kT: float, w_kinetic:
     if out["finite"]:
         out["fourier_kl"] = diagnostics.fourier_kl(good, power)
         out["frechet"] = diagnostics.frechet_distance(good, power)
-        out["kl_bias"] = math.prod(shape) / (2.0 * good.shape[0])
+        out["kl_bias"] = diagnostics.fourier_kl_bias(shape, good.shape[0])
         out["empirical_power"] = diagnostics.empirical_power(good)
     out["samples"] = samples
     if denoiser == "exact" and guidance_scale == 0.0 and not conserve:

@@ -34,6 +34,13 @@ def forward_kl_to_prior(power: np.ndarray, alpha_bars: np.ndarray) -> np.ndarray
     return 0.5 * np.sum(v - 1.0 - np.log(v), axis=tuple(range(1, v.ndim)))
 
 
+def forward_mean_energy(power: np.ndarray, spectrum: np.ndarray, alpha_bars: np.ndarray) -> np.ndarray:
+    """Exact ⟨φ(x_t)⟩ = ½ Σ_k A_k v_k(t) of a quadratic energy with A(k) = ``spectrum``
+    along the forward chain, [T+1] (row 0 is the data), in the energy's units."""
+    v = forward_variances(power, alpha_bars)
+    return 0.5 * np.sum(np.asarray(spectrum, np.float64) * v, axis=tuple(range(1, v.ndim)))
+
+
 def gaussian_kl(v: np.ndarray, p: np.ndarray) -> float:
     """KL(N(0, diag v) ‖ N(0, diag p)) = ½ Σ (v/p − 1 − ln(v/p)) in nats."""
     r = np.asarray(v, np.float64) / np.asarray(p, np.float64)

@@ -70,7 +70,7 @@ def evaluate_gff(
     ab, ab_prev = step_table(schedule, inference_timesteps(schedule.num_steps, inference_steps, spacing))
     v = diagnostics.reverse_output_variance(power, ab, ab_prev, method=method, eta=0.0)
     out["kl_exact_loop"] = diagnostics.gaussian_kl(v, power)
-    out["kl_bias"] = size * size / (2.0 * num_samples)
+    out["kl_bias"] = diagnostics.fourier_kl_bias((size, size), num_samples)
     return out
 
 
