@@ -103,6 +103,7 @@ def run(args) -> int:
     save_npz(args.out, arrays, config)
     print(
         f"wrote {args.out}: {args.n} samples of {shape}, Fourier KL = {kl:.4f} nats "
-        f"(n = {args.n}, estimator bias ≈ {diagnostics.fourier_kl_bias(shape, args.n):.4f}), W₂² = {frechet:.4f}, {seconds:.1f} s"
+        f"(n = {args.n}, estimator bias ≈ {diagnostics.fourier_kl_bias(shape, args.n):.4f}), "
+        f"W₂² = {frechet:.4f}, {seconds:.1f} s"
     )
     return 0
