@@ -8,7 +8,7 @@ from idf import app as ui
 from idf import viz
 from idf.app import _common, data, forward, snippet, uploads
 from idf.diffusion import SCHEDULES
-from idf.uploads import fit_field, standardise
+from idf.io.uploads import fit_field, standardise
 
 st.title("➡️ Forward diffusion")
 st.caption("x_t = √(1−β_t)·x_{t−1} + √β_t·ε, so q(x_t | x₀) = N(√ᾱ_t·x₀, (1−ᾱ_t)·I).")
@@ -233,7 +233,7 @@ if source == "gff":
 elif source == "upload":
     fit = f"fit_field(fields[0], {size})"
     code += [
-        "from idf.uploads import fit_field, read_fields, standardise",
+        "from idf.io.uploads import fit_field, read_fields, standardise",
         f"with open({upload.name!r}, 'rb') as fh:  # the file you uploaded",
         f"    fields = read_fields({upload.name!r}, fh.read())",
         f"x0 = jax.numpy.broadcast_to({f'standardise({fit})' if upload.is_image else fit}, ({batch}, {size}, {size}))",

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from idf.uploads import (
+from idf.io.uploads import (
     JPEG_MAGIC,
     NPY_MAGIC,
     PNG_MAGIC,

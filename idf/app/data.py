@@ -4,12 +4,12 @@ configurations from the samplers, and which denoisers are available."""
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+from idf.io import ASSETS
+
 IMAGE = ASSETS / "idf_pattern.png"
 
 

@@ -1,4 +1,4 @@
-"""The upload widget the pages share: ``st.file_uploader`` → ``idf.uploads.read_fields``.
+"""The upload widget the pages share: ``st.file_uploader`` → ``idf.io.read_fields``.
 
 A refused file is shown as an ``st.error`` (one line: what is wrong, what to
 upload) and never raised, so a page keeps rendering with its fallback. The
@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 
-from idf.uploads import MAX_BYTES, MAX_COUNT, MAX_PIXELS, MAX_SIDE, MIN_SIDE, UploadError, detect_format, read_fields
+from idf.io.uploads import MAX_BYTES, MAX_COUNT, MAX_PIXELS, MAX_SIDE, MIN_SIDE, UploadError, detect_format, read_fields
 
 UPLOAD_MIB = MAX_BYTES // 2**20  # the widget's limit; .streamlit/config.toml sets server.maxUploadSize to match
 ARRAY_TYPES = ("npy", "npz")

@@ -1,7 +1,7 @@
 """``idf train``: train a U-Net noise predictor (``--loss eps_mse``, or
 ``--loss hybrid`` with a learned reverse variance) or a neural energy
 (``--model energy``) on exact GFF samples or on φ⁴ samples from HMC, and write
-a safe checkpoint (``idf.training.checkpoint``)."""
+a safe checkpoint (``idf.io.checkpoint``)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,11 @@ from idf.training import (
     init_train_state,
     make_optimizer,
     phi4_dataset,
+    read_checkpoint,
     restore,
     save_checkpoint,
     train,
 )
-from idf.training.checkpoint import read_checkpoint
 from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary
 from idf.training.trainer import MAX_CHUNK_BYTES
 
@@ -138,7 +138,7 @@ FILE_LIMITS = dict(max_bytes=2**31, max_side=128, max_count=2_000_000)  # the CL
 def _file_dataset(path: str) -> Dataset:
     """Fields from a user's .npy/.npz, checked like an app upload (no pickle,
     finite, square, sizes bounded), with its name and sha256 as provenance."""
-    from idf.uploads import UploadError, read_fields  # noqa: PLC0415 - only for --data file
+    from idf.io.uploads import UploadError, read_fields  # noqa: PLC0415 - only for --data file
 
     try:
         size = os.path.getsize(path)

@@ -17,11 +17,11 @@ from typing import Any
 import jax
 from flax import nnx
 
+from idf.io import ASSETS, CheckpointError, read_checkpoint, split_groups, unflatten_named
 from idf.models.denoiser import EnergyNetDenoiser, UNetDenoiser, denoiser_from_state
 from idf.models.energy_net import EnergyNetConfig, init_energy_net
 from idf.models.unet import UNetConfig, init_unet
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MODEL_KINDS = ("unet", "energy")
 ModelConfig = UNetConfig | EnergyNetConfig
 
@@ -56,15 +56,8 @@ def load_denoiser(path: str | os.PathLike) -> tuple[UNetDenoiser | EnergyNetDeno
     ``schedule`` (``make_schedule`` arguments — sample with that schedule),
     ``data`` (what it was trained on), ``training`` (step, loss, seed, command,
     device, wall time, evaluation) and ``path``.
-    Raises ``idf.training.CheckpointError`` (a ValueError) on any bad file.
+    Raises ``idf.io.CheckpointError`` (a ValueError) on any bad file.
     """
-    from idf.training.checkpoint import (  # noqa: PLC0415 - training imports models
-        CheckpointError,
-        read_checkpoint,
-        split_groups,
-        unflatten_named,
-    )
-
     arrays, meta = read_checkpoint(path)
     kind = meta.get("model_kind", "unet")
     try:
@@ -84,8 +77,6 @@ def shipped_checkpoints(directory: str | os.PathLike | None = None) -> list[dict
     ``model_kind``, ``schedule`` from its meta and ``size_bytes``. Files that are
     not valid checkpoints are listed with an ``error`` field instead, so a page
     can say why."""
-    from idf.training.checkpoint import CheckpointError, read_checkpoint  # noqa: PLC0415
-
     root = Path(directory) if directory is not None else ASSETS
     out = []
     for path in sorted(root.glob("*.npz")):

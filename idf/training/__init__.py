@@ -1,7 +1,8 @@
 """Training diffusion models on lattice fields: data, losses, the jitted
-``train_step``, the training loop and safe checkpoints."""
+``train_step``, the training loop; checkpoints are written by ``idf.io``
+(re-exported here)."""
 
-from idf.training.checkpoint import (
+from idf.io.checkpoint import (
     FORMAT,
     VERSION,
     CheckpointError,

@@ -20,14 +20,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from idf.parallel import batch_sharding, replicate, shard_batch
-from idf.training.checkpoint import (
+from idf.io.checkpoint import (
     CheckpointError,
     read_checkpoint,
     save_checkpoint,
     split_groups,
     unflatten_named,
 )
+from idf.parallel import batch_sharding, replicate, shard_batch
 from idf.training.data import Dataset, batches
 from idf.training.train_step import TrainState, eval_loss, train_step
 
