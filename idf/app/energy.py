@@ -107,7 +107,7 @@ def custom_view(source: str, params_text: str, kT: float, size: int, seed: int) 
     (the probe's verdict, else None), ``field`` and its ``terms``, ``field_source``.
     """
     from idf.energy import ExpressionError, ImproperEnergyError, parse_energy
-    from idf.samplers import MALA, divergence_report, run_chains
+    from idf.samplers import MALA, nonfinite_report, run_chains
 
     ran()
     shape = (size, size)
@@ -121,15 +121,15 @@ def custom_view(source: str, params_text: str, kT: float, size: int, seed: int) 
             return out
         key_probe, key_init, key_run = jax.random.split(jax.random.key(seed), 3)
         try:
-            energy.check_normalizable(shape, key_probe)
+            energy.check_normalizable(shape, key=key_probe)
         except ImproperEnergyError as err:
             out["improper"] = str(err)
         if out["improper"] is None:
             x0 = 0.1 * jax.random.normal(key_init, (4, *shape))
             res = run_chains(MALA(step_size=0.05), energy, key_run, x0, 200, burn_in=400, thin=200, adapt=True,
                              target_accept=0.6, warn=False)
-            report = divergence_report(res)
-            ok = int(np.argmin(np.asarray(res.divergent)))
+            report = nonfinite_report(res)
+            ok = int(np.argmin(np.asarray(res.nonfinite)))
             field = np.asarray(res.positions[ok, -1])
             out["field_source"] = (f"MALA, 600 steps (step size adapted to {float(res.step_size):.3g}, "
                                    f"acceptance {float(np.mean(res.acceptance_prob[ok])):.2f})")

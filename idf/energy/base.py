@@ -10,6 +10,7 @@ point [2] for the toy densities); batching is the caller's ``jax.vmap``.
 
 from __future__ import annotations
 
+import abc
 import math
 
 import jax
@@ -17,18 +18,37 @@ import numpy as np
 
 from idf.energy._lattice import gaussian_from_spectrum
 
+Shape = tuple[int, ...]
+DEFAULT_SHAPE: tuple[int, int] = (8, 8)
+"""The lattice [H, W] a normalisability check uses when it is given no shape."""
+
 
 class ImproperEnergyError(ValueError):
     """exp(−φ/kT) cannot be normalised: there is no Boltzmann distribution."""
 
 
-class Energy:
-    """Mixin for energies: subclasses define ``energy`` and a ``kT`` field."""
+def lattice_shape(shape: Shape | None) -> tuple[int, int]:
+    """``shape`` as an [H, W] tuple; None -> ``DEFAULT_SHAPE``."""
+    return DEFAULT_SHAPE if shape is None else (int(shape[0]), int(shape[1]))
+
+
+class Energy(abc.ABC):
+    """The energy interface. Subclasses are ``pytree_dataclass``es with a ``kT``
+    field (temperature, energy units) that define ``energy``; they may refine
+    ``terms`` and ``improper_reason``.
+
+    ``check_normalizable(shape=None, *, key=None)`` is the same call for every
+    energy: ``shape`` is one configuration's shape ([H, W] for the lattice
+    energies, None for ``DEFAULT_SHAPE``; the 2-D toys ignore it) and ``key``
+    seeds a heuristic probe where there is one (a typed ``CustomEnergy``; None
+    for key 0; the others ignore it).
+    """
 
     kT: float
 
-    def energy(self, x: jax.Array) -> jax.Array:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def energy(self, x: jax.Array) -> jax.Array:
+        """φ(x) for one configuration x (a field [H, W] or a point [2]): a scalar."""
 
     def terms(self, x: jax.Array) -> dict[str, jax.Array]:
         """The energy split into named terms (they add up to ``energy``)."""
@@ -42,8 +62,22 @@ class Energy:
         """∇ₓ log p(x) = −∇φ(x)/kT, by autodiff (same shape as x)."""
         return jax.grad(self.logdensity)(x)
 
-    def check_normalizable(self) -> None:
-        """Raise ``ImproperEnergyError`` when there is no Boltzmann distribution."""
+    def improper_reason(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> str | None:
+        """None when exp(−φ/kT) is normalisable as far as this energy can tell,
+        otherwise one sentence saying why and how to fix it. Here: None (an
+        energy that knows of no problem)."""
+        return None
+
+    def is_normalizable(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> bool:
+        """True iff ``improper_reason`` finds nothing."""
+        return self.improper_reason(shape, key=key) is None
+
+    def check_normalizable(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> None:
+        """Raise ``ImproperEnergyError`` (with ``improper_reason``'s sentence)
+        when there is no Boltzmann distribution."""
+        reason = self.improper_reason(shape, key=key)
+        if reason is not None:
+            raise ImproperEnergyError(reason)
 
 
 class QuadraticEnergy(Energy):
@@ -53,22 +87,19 @@ class QuadraticEnergy(Energy):
     All modes are independent Gaussians with Var(x̂_k) = kT / A(k).
     """
 
-    def spectrum(self, shape: tuple[int, int]) -> jax.Array:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def spectrum(self, shape: tuple[int, int]) -> jax.Array:
+        """A(k) [H, W] in the layout of ``jnp.fft.fft2``."""
 
-    def smallest_eigenvalue(self, shape: tuple[int, int] = (8, 8)) -> float:
+    def smallest_eigenvalue(self, shape: tuple[int, int] = DEFAULT_SHAPE) -> float:
         """min_k A(k) for concrete parameters (Python float)."""
         return float(np.min(np.asarray(self.spectrum(shape))))
 
-    def is_normalizable(self, shape: tuple[int, int] = (8, 8)) -> bool:
-        """True iff every A(k) > 0, so exp(−φ/kT) integrates to a finite value."""
-        return self.smallest_eigenvalue(shape) > 0.0 and float(self.kT) > 0.0
-
-    def improper_reason(self, shape: tuple[int, int] = (8, 8)) -> str | None:
-        """None when proper; otherwise one sentence saying why and how to fix it."""
+    def improper_reason(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> str | None:
+        """None iff kT > 0 and every A(k) > 0 on ``shape`` (exact, no probe)."""
         if float(self.kT) <= 0.0:
             return f"kT = {float(self.kT):g} must be positive."
-        a_min = self.smallest_eigenvalue(shape)
+        a_min = self.smallest_eigenvalue(lattice_shape(shape))
         if a_min > 0.0:
             return None
         return (
@@ -79,11 +110,6 @@ class QuadraticEnergy(Energy):
 
     def _fix_hint(self, a_min: float) -> str:
         return f"Raise the mass term m² by more than {-a_min:g}."
-
-    def check_normalizable(self, shape: tuple[int, int] = (8, 8)) -> None:
-        reason = self.improper_reason(shape)
-        if reason is not None:
-            raise ImproperEnergyError(reason)
 
     def covariance_spectrum(self, shape: tuple[int, int]) -> jax.Array:
         """E|x̂_k|² = kT / A(k) for the unitary FFT, shape [H, W]."""
@@ -99,4 +125,3 @@ class QuadraticEnergy(Energy):
     def mean_energy(self, shape: tuple[int, int]) -> float:
         """Exact ⟨φ⟩ = N·kT/2 for a proper free field (equipartition)."""
         return 0.5 * math.prod(shape) * float(self.kT)
-

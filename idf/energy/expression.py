@@ -65,7 +65,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf._pytree import pytree_dataclass, static
-from idf.energy.base import Energy, ImproperEnergyError
+from idf.energy.base import Energy, Shape, lattice_shape
 
 MAX_CHARS = 500
 MAX_NODES = 200
@@ -388,14 +388,13 @@ class CustomEnergy(Energy):
         parts = {label: jnp.asarray(fn(env)) for label, fn in self._program().terms}
         return {**parts, "total": self.energy(x)}
 
-    def check_normalizable(self, shape: tuple[int, int] = (8, 8), key: jax.Array | None = None) -> None:
-        """Raise ``ImproperEnergyError`` if kT ≤ 0 or ``probe_unbounded`` finds
-        a direction where φ falls or stays flat (a heuristic: see there)."""
+    def improper_reason(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> str | None:
+        """Why there is no Boltzmann distribution when kT ≤ 0 or ``probe_unbounded``
+        (on ``shape``, default 8×8, seeded by ``key``, default key 0) finds a
+        direction where φ falls or stays flat; else None (a heuristic: see there)."""
         if not float(self.kT) > 0.0:
-            raise ImproperEnergyError(f"kT = {float(self.kT):g} must be positive.")
-        reason = probe_unbounded(self, shape, key)
-        if reason is not None:
-            raise ImproperEnergyError(reason)
+            return f"kT = {float(self.kT):g} must be positive."
+        return probe_unbounded(self, lattice_shape(shape), key)
 
 
 def parse_energy(source: str, params: Mapping[str, float] | None = None, kT: float = 1.0) -> CustomEnergy:

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 from idf._pytree import pytree_dataclass
 from idf.energy._lattice import kinetic
-from idf.energy.base import Energy, ImproperEnergyError
+from idf.energy.base import Energy, Shape
 
 
 @pytree_dataclass
@@ -34,7 +34,8 @@ class Phi4(Energy):
     def energy(self, x: jax.Array) -> jax.Array:
         return 2.0 * kinetic(x) + self.mass2 * jnp.sum(x**2) + self.coupling * jnp.sum(x**4)
 
-    def improper_reason(self, shape: tuple[int, int] = (8, 8)) -> str | None:
+    def improper_reason(self, shape: Shape | None = None, *, key: jax.Array | None = None) -> str | None:
+        """None iff kT > 0 and φ is bounded below with a confining term (exact; shape is not needed)."""
         if float(self.kT) <= 0.0:
             return f"kT = {float(self.kT):g} must be positive."
         lam, m2 = float(self.coupling), float(self.mass2)
@@ -43,11 +44,3 @@ class Phi4(Energy):
         if lam < 0.0:
             return f"φ⁴ with λ = {lam:g} < 0 is unbounded below: set λ > 0."
         return f"φ⁴ with λ = 0 and m² = {m2:g} ≤ 0 is improper: set λ > 0 or m² > 0."
-
-    def is_normalizable(self, shape: tuple[int, int] = (8, 8)) -> bool:
-        return self.improper_reason(shape) is None
-
-    def check_normalizable(self, shape: tuple[int, int] = (8, 8)) -> None:
-        reason = self.improper_reason(shape)
-        if reason is not None:
-            raise ImproperEnergyError(reason)
