@@ -14,7 +14,6 @@ refused before anything runs.
 from __future__ import annotations
 
 import functools
-import inspect
 import warnings
 from typing import Any, NamedTuple
 
@@ -71,14 +70,6 @@ def _as_arrays(tree: Any) -> Any:
     return jax.tree.map(lambda v: jnp.asarray(v, dtype) if isinstance(v, (int, float)) else jnp.asarray(v), tree)
 
 
-def _check_energy(energy: Energy, shape: tuple[int, ...]) -> None:
-    params = inspect.signature(energy.check_normalizable).parameters
-    if "shape" in params and len(shape) == 2:
-        energy.check_normalizable(shape)
-    else:
-        energy.check_normalizable()
-
-
 def run_chains(
     sampler: Any,
     energy: Energy,
@@ -112,7 +103,7 @@ def run_chains(
         raise ValueError(f"need num_steps ≥ thin ≥ 1 and burn_in ≥ 0, got {num_steps}, {thin}, {burn_in}")
     if adapt and isinstance(sampler, Langevin):
         raise ValueError("step-size adaptation needs an acceptance probability: not for unadjusted Langevin")
-    _check_energy(energy, tuple(x_init.shape[1:]))
+    energy.check_normalizable(x_init.shape[1:] if x_init.ndim == 3 else None)  # a lattice [H, W], else the default
     if shard:
         x_init = shard_batch(x_init)
     result = _run(
