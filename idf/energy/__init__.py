@@ -1,4 +1,11 @@
-"""Lattice energies φ(x) and their exact facts. Convention: log p = −φ/kT."""
+"""Lattice energies φ(x) and their exact facts. Convention: log p = −φ/kT.
+
+``Energy`` is the interface (``energy``, ``logdensity``, ``score``, ``terms``,
+``improper_reason`` and one ``check_normalizable(shape=None, *, key=None)``);
+``QuadraticEnergy`` adds the exact Gaussian facts of a free field. Custom
+energies typed as text use the safe expression language of
+``idf.energy.expression`` (``parse_energy``; never ``eval``).
+"""
 
 from idf.energy._lattice import (
     kinetic,
@@ -8,6 +15,8 @@ from idf.energy._lattice import (
     shannon_entropy,
 )
 from idf.energy.base import Energy, ImproperEnergyError, QuadraticEnergy
+from idf.energy.expression import FUNCTIONS as EXPRESSION_FUNCTIONS
+from idf.energy.expression import CustomEnergy, ExpressionError, parse_energy, probe_unbounded
 from idf.energy.gff import GaussianFreeField
 from idf.energy.lattice import LatticeEnergy
 from idf.energy.phi4 import Phi4
@@ -16,12 +25,15 @@ from idf.energy.toys import TOYS, Banana, Donut, Funnel, GaussianMixture
 
 __all__ = [
     "ENERGIES",
+    "EXPRESSION_FUNCTIONS",
     "LATTICE_ENERGIES",
     "make_energy",
     "TOYS",
     "Banana",
+    "CustomEnergy",
     "Donut",
     "Energy",
+    "ExpressionError",
     "Funnel",
     "GaussianFreeField",
     "GaussianMixture",
@@ -32,17 +44,8 @@ __all__ = [
     "kinetic",
     "laplacian_eigenvalues",
     "neighbour_products",
+    "parse_energy",
     "power_spectrum",
+    "probe_unbounded",
     "shannon_entropy",
 ]
-
-# Custom energies typed as text: the safe expression language (appended by issue 9).
-from idf.energy.expression import FUNCTIONS as EXPRESSION_FUNCTIONS  # noqa: E402
-from idf.energy.expression import (  # noqa: E402
-    CustomEnergy,
-    ExpressionError,
-    parse_energy,
-    probe_unbounded,
-)
-
-__all__ += ["EXPRESSION_FUNCTIONS", "CustomEnergy", "ExpressionError", "parse_energy", "probe_unbounded"]

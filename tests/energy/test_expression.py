@@ -2,7 +2,9 @@
 built-in energies, tracing, the whitelist, fuzzing and the unboundedness probe."""
 
 import ast
+import importlib
 import inspect
+import pkgutil
 
 import jax
 import jax.numpy as jnp
@@ -308,6 +310,11 @@ def test_check_normalizable_rejects_a_non_positive_temperature():
 
 
 def test_the_module_never_calls_eval_exec_or_compile():
-    tree = ast.parse(inspect.getsource(expression))
-    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-    assert not called & {"eval", "exec", "compile", "__import__", "getattr", "setattr", "globals", "vars"}
+    modules = [expression] + [importlib.import_module(f"{expression.__name__}.{m.name}")
+                              for m in pkgutil.iter_modules(expression.__path__)]
+    assert len(modules) >= 5  # the package and its four modules: none is skipped
+    for module in modules:
+        tree = ast.parse(inspect.getsource(module))
+        called = {node.func.id for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        assert not called & {"eval", "exec", "compile", "__import__", "getattr", "setattr", "globals", "vars"}
