@@ -42,7 +42,7 @@ from idf.app.arena_targets import (
 )
 from idf.app.params import Controls
 from idf.app.timing import Timing, timed
-from idf.samplers import divergence_report, make_sampler, run_chains
+from idf.samplers import make_sampler, nonfinite_report, run_chains, run_chains_with_restarts
 
 __all__ = [
     "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "MAX_FRAMES", "PHI4_PRESETS", "SAMPLER_HELP", "SAMPLER_LABELS",
@@ -109,29 +109,19 @@ def _toy_drawing(result, record: bool) -> dict[str, np.ndarray] | None:
 
 def _run_mcmc(sampler_name, energy, key, x_init, step_size, num_leapfrog, steps, burn_in, adapt, record):
     sampler = make_sampler(sampler_name, step_size, num_leapfrog)
-    adapt = adapt and sampler_name != "langevin"
-    notes = []
+    adapt = adapt and sampler.adaptable
+    kwargs = dict(burn_in=burn_in, record_proposals=record, adapt=adapt, warn=False)
 
     def go(smp):
-        res = run_chains(
-            smp, energy, key, x_init, steps, burn_in=burn_in, record_proposals=record, adapt=adapt, warn=False
-        )
+        res = run_chains(smp, energy, key, x_init, steps, **kwargs)
         jax.block_until_ready(res.positions)
         return res
 
     with timed(SAMPLER_LABELS[sampler_name]) as timing:
-        result = go(sampler)
-    # Workaround: during adaptation a too-large trial step can freeze every chain for good
-    # (run_chains keeps diverged chains frozen); restart adaptation from a smaller ε₀.
-    tries = 0
-    while adapt and bool(np.any(np.asarray(result.divergent))) and tries < 3:
-        tries += 1
-        step_size = step_size / 4.0
-        notes.append(f"adaptation diverged; restarted it from ε₀ = {step_size:.3g}")
-        sampler = make_sampler(sampler_name, step_size, num_leapfrog)
-        with timed(SAMPLER_LABELS[sampler_name]) as timing:
-            result = go(sampler)
-    return result, timing, _warm_seconds(lambda: go(sampler), timing), notes
+        run = run_chains_with_restarts(sampler, energy, key, x_init, steps, **kwargs)
+        jax.block_until_ready(run.result.positions)
+    notes = [f"adaptation diverged; restarted it from ε₀ = {eps:.3g}" for eps in run.restarts]
+    return run.result, timing, _warm_seconds(lambda: go(run.sampler), timing), notes
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
@@ -185,9 +175,9 @@ def run_sampler(
         "accepted": np.asarray(result.accepted),
         "acceptance_prob": np.asarray(result.acceptance_prob, np.float64),
         "delta_H": np.asarray(result.delta_H, np.float64),
-        "divergent": np.asarray(result.divergent),
-        "divergent_step": np.asarray(result.divergent_step) - burn_in,
-        "report": notes + divergence_report(result),
+        "divergent": np.asarray(result.nonfinite),
+        "divergent_step": np.asarray(result.nonfinite_step) - burn_in,
+        "report": notes + nonfinite_report(result),
         "grad_evals": float(np.sum(np.asarray(result.num_grad_evals))),
         "step_size": float(result.step_size),
         "seconds_warm": seconds,
@@ -219,7 +209,7 @@ def _run_diffusion(
     ``exact_kl`` NaN. A U-Net trained on φ⁴ works the same way; there is no
     exact Gaussian reference then, only the φ⁴ observables."""
     from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
-    from idf.diffusion.sample import timesteps_for
+    from idf.diffusion.schedules import timesteps_for
 
     shape = (size, size)
     if checkpoint is None:
@@ -237,7 +227,7 @@ def _run_diffusion(
 
     def go():
         res = sample(
-            jax.random.key(seed), denoiser, schedule, shape, n, inference_steps=inference_steps, method="ddim", eta=0.0
+            jax.random.key(seed), denoiser, schedule, shape, n, inference_steps=inference_steps, solver="ddim", eta=0.0
         )
         return np.asarray(jax.block_until_ready(res.samples))
 

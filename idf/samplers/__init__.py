@@ -5,18 +5,19 @@ A sampler is a pytree dataclass: continuous settings (step size, inverse mass)
 are traced leaves, loop-shaping ones (number of leapfrog steps) static.
 ``sampler.init(position, energy) -> SamplerState`` and
 ``sampler.step(key, state, energy) -> (SamplerState, SamplerInfo)`` work on one
-unbatched chain; ``run_chains`` vmaps and scans them under jit.
+unbatched chain (the ``Sampler`` protocol); ``run_chains`` vmaps and scans them
+under jit.
 """
 
 from idf.samplers._acceptance import metropolis_accept
 from idf.samplers._integrator import kinetic_energy, leapfrog
-from idf.samplers.base import SamplerInfo, SamplerState, init_state
+from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler, SamplerInfo, SamplerState, init_state
 from idf.samplers.hmc import HMC
 from idf.samplers.langevin import Langevin, langevin_proposal
 from idf.samplers.mala import MALA
 from idf.samplers.mh import RandomWalkMH
 from idf.samplers.nuts import NUTS
-from idf.samplers.run import ChainResult, divergence_report, run_chains
+from idf.samplers.run import ChainResult, RestartedRun, nonfinite_report, run_chains, run_chains_with_restarts
 
 # Names for the edges (CLI, app); inside the library pass the classes.
 SAMPLERS = {
@@ -28,7 +29,7 @@ SAMPLERS = {
 }
 
 
-def make_sampler(name: str, step_size: float, num_leapfrog: int = 10) -> object:
+def make_sampler(name: str, step_size: float, num_leapfrog: int = 10) -> Sampler:
     """A sampler by registry name; ``num_leapfrog`` is used by HMC only."""
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
@@ -38,6 +39,7 @@ def make_sampler(name: str, step_size: float, num_leapfrog: int = 10) -> object:
 
 
 __all__ = [
+    "DIVERGENCE_THRESHOLD",
     "HMC",
     "MALA",
     "NUTS",
@@ -45,14 +47,17 @@ __all__ = [
     "ChainResult",
     "Langevin",
     "RandomWalkMH",
+    "RestartedRun",
+    "Sampler",
     "SamplerInfo",
     "SamplerState",
-    "divergence_report",
     "init_state",
     "kinetic_energy",
     "langevin_proposal",
     "leapfrog",
     "make_sampler",
     "metropolis_accept",
+    "nonfinite_report",
     "run_chains",
+    "run_chains_with_restarts",
 ]

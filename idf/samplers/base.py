@@ -1,5 +1,5 @@
-"""What every sampler shares: the cached state, the per-step info, and how a
-state is built from an energy.
+"""What every sampler shares: the ``Sampler`` interface, the cached state, the
+per-step info, and how a state is built from an energy.
 
 Notation: φ is the energy, kT the temperature, log p = −φ/kT (the library's one
 sign convention). A state caches φ(x), log p(x) and ∇log p(x) so no kernel
@@ -8,7 +8,7 @@ recomputes them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -39,7 +39,10 @@ class SamplerInfo(NamedTuple):
     energy:          []   φ of the state after the step
     delta_H:         []   HMC: H(proposal) − H(current) in units of kT; NaN for the others
     num_grad_evals:  []   int32, gradient evaluations spent by the step
-    divergent:       []   bool: the proposal's energy (or ΔH) is NaN/inf
+    divergent:       []   bool, BlackJAX's meaning: a Hamiltonian transition whose energy error ΔH
+                          exceeds ``DIVERGENCE_THRESHOLD`` (a NaN ΔH counts); False for ULA/MALA/MH
+    nonfinite:       []   bool: the proposal's energy, gradient (or ΔH) is NaN/inf (``run_chains``
+                          freezes such a chain)
     proposal_energy: []   φ of the proposal (tells an overflow from an energy running to −∞)
     proposal:        [*shape]     the proposed point (the new point for ULA)
     path:            [P, *shape]  the route to it: [x, x'] for ULA/MALA/MH/NUTS,
@@ -52,9 +55,47 @@ class SamplerInfo(NamedTuple):
     delta_H: jax.Array
     num_grad_evals: jax.Array
     divergent: jax.Array
+    nonfinite: jax.Array
     proposal_energy: jax.Array
     proposal: jax.Array
     path: jax.Array
+
+
+DIVERGENCE_THRESHOLD = 1000.0  # ΔH in kT above which a transition is divergent (BlackJAX's default)
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """What ``run_chains`` needs from a sampler: a frozen pytree dataclass with a
+    traced ``step_size`` ε (adaptation replaces it with ``dataclasses.replace``),
+    ``adaptable`` (class-level, static: whether a step has an acceptance
+    probability to adapt ε on) and two pure functions on one unbatched chain:
+
+    init(position [*shape], energy) -> SamplerState
+    step(key, state, energy) -> (SamplerState, SamplerInfo)
+    """
+
+    step_size: float | jax.Array
+    adaptable: ClassVar[bool]
+
+    def init(self, position: jax.Array, energy: Energy) -> SamplerState: ...
+
+    def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]: ...
+
+
+class GradientSampler:
+    """Base of the samplers whose state caches ∇log p (ULA, MALA, HMC, NUTS):
+    ``init`` written once; ε adaptable unless a subclass says otherwise."""
+
+    adaptable: ClassVar[bool] = True
+
+    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
+        return init_state(position, energy)
+
+
+def is_divergent(delta_h: jax.Array) -> jax.Array:
+    """ΔH > ``DIVERGENCE_THRESHOLD`` with a NaN ΔH counted as divergent (as BlackJAX's HMC)."""
+    return jnp.where(jnp.isnan(delta_h), jnp.inf, delta_h) > DIVERGENCE_THRESHOLD
 
 
 def energy_and_grad(energy: Energy, position: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -94,7 +135,8 @@ def single_proposal_info(
         energy=new.energy,
         delta_H=jnp.full((), jnp.nan, new.energy.dtype),
         num_grad_evals=jnp.array(num_grad_evals, jnp.int32),
-        divergent=is_bad(proposal.energy, proposal.grad_logdensity),
+        divergent=jnp.array(False),
+        nonfinite=is_bad(proposal.energy, proposal.grad_logdensity),
         proposal_energy=proposal.energy,
         proposal=proposal.position,
         path=jnp.stack([current.position, proposal.position]),

@@ -15,11 +15,11 @@ from idf._pytree import pytree_dataclass, static
 from idf.energy.base import Energy
 from idf.samplers._acceptance import metropolis_accept
 from idf.samplers._integrator import kinetic_energy, leapfrog
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
+from idf.samplers.base import GradientSampler, SamplerInfo, SamplerState, is_bad, is_divergent
 
 
 @pytree_dataclass
-class HMC:
+class HMC(GradientSampler):
     """HMC with step size ε (traced), ``num_leapfrog`` L (static: it sets the
     loop length) and an optional per-site inverse mass M⁻¹ ([*shape] or a
     scalar; None = identity, traced when given)."""
@@ -27,9 +27,6 @@ class HMC:
     step_size: float = 0.1
     num_leapfrog: int = static(10)
     inverse_mass: jax.Array | None = None
-
-    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
-        return init_state(position, energy)
 
     def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
         key_momentum, key_accept = jax.random.split(key)
@@ -48,7 +45,8 @@ class HMC:
             energy=new.energy,
             delta_H=delta_h,
             num_grad_evals=jnp.array(self.num_leapfrog, jnp.int32),
-            divergent=is_bad(delta_h, end.grad_logdensity),
+            divergent=is_divergent(delta_h),
+            nonfinite=is_bad(delta_h, end.grad_logdensity),
             proposal_energy=end.energy,
             proposal=end.position,
             path=path,

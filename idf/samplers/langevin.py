@@ -10,12 +10,14 @@ exact kT/A, and unstable once εA ≥ 4kT.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import jax
 import jax.numpy as jnp
 
 from idf._pytree import pytree_dataclass
 from idf.energy.base import Energy
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_proposal_info
+from idf.samplers.base import GradientSampler, SamplerInfo, SamplerState, init_state, single_proposal_info
 
 
 def langevin_mean(state: SamplerState, step_size: jax.Array) -> jax.Array:
@@ -30,13 +32,12 @@ def langevin_proposal(key: jax.Array, state: SamplerState, step_size: jax.Array)
 
 
 @pytree_dataclass
-class Langevin:
-    """Unadjusted Langevin; ``step_size`` ε is traced (changing it never recompiles)."""
+class Langevin(GradientSampler):
+    """Unadjusted Langevin; ``step_size`` ε is traced (changing it never recompiles).
+    No acceptance probability, so ε cannot be adapted."""
 
+    adaptable: ClassVar[bool] = False
     step_size: float = 0.01
-
-    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
-        return init_state(position, energy)
 
     def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
         x_new = langevin_proposal(key, state, self.step_size)

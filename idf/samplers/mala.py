@@ -14,7 +14,7 @@ import jax.numpy as jnp
 from idf._pytree import pytree_dataclass
 from idf.energy.base import Energy
 from idf.samplers._acceptance import metropolis_accept
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_proposal_info
+from idf.samplers.base import GradientSampler, SamplerInfo, SamplerState, init_state, single_proposal_info
 from idf.samplers.langevin import langevin_mean, langevin_proposal
 
 
@@ -24,13 +24,10 @@ def _log_q(to: jax.Array, frm: SamplerState, step_size: jax.Array) -> jax.Array:
 
 
 @pytree_dataclass
-class MALA:
+class MALA(GradientSampler):
     """MALA with step size ε (traced)."""
 
     step_size: float = 0.05
-
-    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
-        return init_state(position, energy)
 
     def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
         key_propose, key_accept = jax.random.split(key)

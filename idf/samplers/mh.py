@@ -5,6 +5,8 @@ gradient field stays zero.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import jax
 
 from idf._pytree import pytree_dataclass
@@ -17,6 +19,7 @@ from idf.samplers.base import SamplerInfo, SamplerState, init_state, single_prop
 class RandomWalkMH:
     """Gaussian random walk with per-site proposal scale σ = ``step_size`` (traced)."""
 
+    adaptable: ClassVar[bool] = True
     step_size: float = 0.2
 
     def init(self, position: jax.Array, energy: Energy) -> SamplerState:

@@ -13,20 +13,17 @@ from blackjax.mcmc.hmc import HMCState
 
 from idf._pytree import pytree_dataclass, static
 from idf.energy.base import Energy
-from idf.samplers.base import SamplerInfo, SamplerState, init_state, is_bad
+from idf.samplers.base import GradientSampler, SamplerInfo, SamplerState, is_bad
 
 
 @pytree_dataclass
-class NUTS:
+class NUTS(GradientSampler):
     """NUTS with step size ε (traced), optional per-site inverse mass
     ([*shape] or None = identity) and ``max_doublings`` (static)."""
 
     step_size: float = 0.1
     inverse_mass: jax.Array | None = None
     max_doublings: int = static(10)
-
-    def init(self, position: jax.Array, energy: Energy) -> SamplerState:
-        return init_state(position, energy)
 
     def step(self, key: jax.Array, state: SamplerState, energy: Energy) -> tuple[SamplerState, SamplerInfo]:
         kernel = blackjax.nuts.build_kernel()
@@ -45,7 +42,8 @@ class NUTS:
             energy=new.energy,
             delta_H=jnp.full((), jnp.nan, new.energy.dtype),
             num_grad_evals=jnp.asarray(bj_info.num_integration_steps, jnp.int32),
-            divergent=is_bad(new.logdensity, new.grad_logdensity),
+            divergent=jnp.asarray(bj_info.is_divergent),  # BlackJAX: ΔH > 1000 somewhere in the tree
+            nonfinite=is_bad(new.logdensity, new.grad_logdensity),
             proposal_energy=new.energy,
             proposal=out.position,
             path=jnp.stack([state.position, out.position]),

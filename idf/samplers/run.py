@@ -5,10 +5,15 @@ One compilation per (shapes, sampler type and static fields, energy type,
 num_steps/burn_in/thin/record/adapt). Step size, inverse mass, temperature and
 energy parameters are traced leaves: changing them reuses the compiled loop.
 
-Divergence: a chain whose proposal energy (or ΔH) turns NaN/inf is frozen at
-its last good state from that step on and reported (chain, step, likely
-cause) in the result and by a ``RuntimeWarning``. Improper energies are
-refused before anything runs.
+Two different failures, two names. ``divergent`` has BlackJAX's meaning: a
+Hamiltonian transition whose energy error ΔH exceeds 1000 kT (HMC, NUTS),
+recorded per step; the chain goes on. ``nonfinite``: a chain whose proposal
+energy, gradient (or ΔH) turns NaN/inf is frozen at its last good state from
+that step on and reported (chain, step, likely cause) in the result and by a
+``RuntimeWarning``. Improper energies are refused before anything runs.
+
+``run_chains_with_restarts`` is the adaptation policy the app uses: when
+dual averaging froze a chain, restart it from a smaller ε₀.
 """
 
 from __future__ import annotations
@@ -26,8 +31,7 @@ from idf._pytree import replace
 from idf.energy.base import Energy
 from idf.parallel import shard_batch
 from idf.samplers._adaptation import dual_averaging_init, dual_averaging_update
-from idf.samplers.base import SamplerState
-from idf.samplers.langevin import Langevin
+from idf.samplers.base import Sampler, SamplerState
 
 
 class ChainResult(NamedTuple):
@@ -40,11 +44,12 @@ class ChainResult(NamedTuple):
     energy:           [C, T]          φ after each step
     delta_H:          [C, T]          HMC energy error (kT units); NaN for other samplers
     num_grad_evals:   [C, T] int32    gradient evaluations per step
+    divergent:        [C, T] bool     ΔH above 1000 kT (BlackJAX's meaning; HMC, NUTS), per sampling step
     proposals:        [C, T, *shape] or None  proposed points (``record_proposals``)
     paths:            [C, T, P, *shape] or None  [x, x'] or the HMC leapfrog path
-    divergent:        [C] bool        the chain hit a NaN/inf and was frozen
-    divergent_step:   [C] int32       the step it happened (0 = first burn-in step), −1 if never
-    divergent_energy: [C]             the offending proposal energy (NaN/±inf)
+    nonfinite:        [C] bool        the chain hit a NaN/inf and was frozen
+    nonfinite_step:   [C] int32       the step it happened (0 = first burn-in step), −1 if never
+    nonfinite_energy: [C]             the offending proposal energy (NaN/±inf)
     step_size:        []              the step size used after burn-in (adapted if ``adapt``)
     final_state:      SamplerState with leading axis C, to continue the chains
     """
@@ -55,11 +60,12 @@ class ChainResult(NamedTuple):
     energy: jax.Array
     delta_H: jax.Array
     num_grad_evals: jax.Array
+    divergent: jax.Array
     proposals: jax.Array | None
     paths: jax.Array | None
-    divergent: jax.Array
-    divergent_step: jax.Array
-    divergent_energy: jax.Array
+    nonfinite: jax.Array
+    nonfinite_step: jax.Array
+    nonfinite_energy: jax.Array
     step_size: jax.Array
     final_state: SamplerState
 
@@ -71,7 +77,7 @@ def _as_arrays(tree: Any) -> Any:
 
 
 def run_chains(
-    sampler: Any,
+    sampler: Sampler,
     energy: Energy,
     key: jax.Array,
     x_init: jax.Array,
@@ -93,7 +99,7 @@ def run_chains(
     every ``thin``-th state is kept. ``record_proposals`` also returns the
     proposals and paths (for drawing 2-D toys; memory grows with T·P·size).
     Raises ``ImproperEnergyError`` for an improper energy and ``ValueError`` for
-    bad counts. Warns (``RuntimeWarning``) when a chain diverged. With several
+    bad counts. Warns (``RuntimeWarning``) when a chain went non-finite. With several
     local devices the chains are split over them (``shard``; same results).
     """
     x_init = jnp.asarray(x_init, dtype=jnp.result_type(float))
@@ -101,7 +107,7 @@ def run_chains(
         raise ValueError(f"x_init must be [chains, *shape], got shape {x_init.shape}")
     if num_steps < 1 or thin < 1 or burn_in < 0 or num_steps < thin:
         raise ValueError(f"need num_steps ≥ thin ≥ 1 and burn_in ≥ 0, got {num_steps}, {thin}, {burn_in}")
-    if adapt and isinstance(sampler, Langevin):
+    if adapt and not sampler.adaptable:
         raise ValueError("step-size adaptation needs an acceptance probability: not for unadjusted Langevin")
     energy.check_normalizable(x_init.shape[1:] if x_init.ndim == 3 else None)  # a lattice [H, W], else the default
     if shard:
@@ -110,17 +116,56 @@ def run_chains(
         _as_arrays(sampler), _as_arrays(energy), key, x_init, jnp.asarray(target_accept, x_init.dtype),
         num_steps=num_steps, burn_in=burn_in, thin=thin, record=record_proposals, adapt=adapt,
     )
-    if warn and bool(jnp.any(result.divergent)):
-        warnings.warn("; ".join(divergence_report(result)), RuntimeWarning, stacklevel=2)
+    if warn and bool(jnp.any(result.nonfinite)):
+        warnings.warn("; ".join(nonfinite_report(result)), RuntimeWarning, stacklevel=2)
     return result
 
 
-def divergence_report(result: ChainResult) -> list[str]:
-    """One line per diverged chain: which chain, at which step, the likely cause."""
+class RestartedRun(NamedTuple):
+    """Output of ``run_chains_with_restarts``.
+
+    result:     the ChainResult of the last attempt
+    sampler:    the sampler of that attempt (its starting ε₀; rerun it to time the loop)
+    restarts:   the ε₀ of every restart, in order (empty when the first attempt was kept)
+    """
+
+    result: ChainResult
+    sampler: Sampler
+    restarts: tuple[float, ...]
+
+
+def run_chains_with_restarts(
+    sampler: Sampler,
+    energy: Energy,
+    key: jax.Array,
+    x_init: jax.Array,
+    num_steps: int,
+    *,
+    adapt: bool = False,
+    retries: int = 3,
+    shrink: float = 4.0,
+    **kwargs: Any,
+) -> RestartedRun:
+    """``run_chains`` with the adaptation policy: while adapting, a too-large trial
+    step can freeze a chain for good (a non-finite state is never left), so when
+    any chain of an adapted run went non-finite, adaptation restarts from
+    ε₀/``shrink``, at most ``retries`` times. Without ``adapt`` it is one run.
+    ``kwargs`` go to ``run_chains``."""
+    result = run_chains(sampler, energy, key, x_init, num_steps, adapt=adapt, **kwargs)
+    restarts: list[float] = []
+    while adapt and bool(np.any(np.asarray(result.nonfinite))) and len(restarts) < retries:
+        sampler = replace(sampler, step_size=float(sampler.step_size) / shrink)
+        restarts.append(float(sampler.step_size))
+        result = run_chains(sampler, energy, key, x_init, num_steps, adapt=adapt, **kwargs)
+    return RestartedRun(result, sampler, tuple(restarts))
+
+
+def nonfinite_report(result: ChainResult) -> list[str]:
+    """One line per frozen (non-finite) chain: which chain, at which step, the likely cause."""
     lines = []
-    for c in np.flatnonzero(np.asarray(result.divergent)):
-        step = int(result.divergent_step[c])
-        value = float(result.divergent_energy[c])
+    for c in np.flatnonzero(np.asarray(result.nonfinite)):
+        step = int(result.nonfinite_step[c])
+        value = float(result.nonfinite_energy[c])
         if value == -np.inf:
             cause = "the energy ran to −∞: it is probably improper (unbounded below); check its parameters"
         else:
@@ -130,6 +175,27 @@ def divergence_report(result: ChainResult) -> list[str]:
             f"non-finite); frozen at its last good state; {cause}"
         )
     return lines
+
+
+class _Frozen(NamedTuple):
+    """The freeze flags carried through the loop (names as in ``ChainResult``)."""
+
+    nonfinite: jax.Array  # [C] bool
+    nonfinite_step: jax.Array  # [C] int32
+    nonfinite_energy: jax.Array  # [C]
+
+
+class _PerStep(NamedTuple):
+    """One step's outputs, [C, ...] inside the loop and [C, T, ...] after it (names as in ``ChainResult``)."""
+
+    accepted: jax.Array
+    acceptance_prob: jax.Array
+    energy: jax.Array
+    delta_H: jax.Array
+    num_grad_evals: jax.Array
+    divergent: jax.Array
+    proposals: jax.Array | None
+    paths: jax.Array | None
 
 
 @functools.partial(jax.jit, static_argnames=("num_steps", "burn_in", "thin", "record", "adapt"))
@@ -142,7 +208,7 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
     total = burn_in + num_kept * thin
     states = jax.vmap(sampler.init, in_axes=(0, None))(x_init, energy)
     buffer = jnp.zeros((num_kept,) + x_init.shape, x_init.dtype)
-    flags = (
+    frozen0 = _Frozen(
         jnp.zeros((num_chains,), bool),
         jnp.full((num_chains,), -1, jnp.int32),
         jnp.full((num_chains,), jnp.nan, x_init.dtype),
@@ -150,21 +216,25 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
     da0 = dual_averaging_init(sampler.step_size)
 
     def body(carry, xs):
-        states, (div, div_step, div_energy), da, buffer = carry
+        states, was, da, buffer = carry
         step_key, t = xs
         smp = sampler
         if adapt:  # ε_t while adapting, the averaged ε̄ once burn-in is over
             smp = replace(sampler, step_size=jnp.exp(jnp.where(t < burn_in, da.log_step, da.log_step_avg)))
         keys = jax.random.split(step_key, num_chains)
         new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
-        # While step-size adaptation explores, a divergent trial step is a
+        # While step-size adaptation explores, a non-finite trial step is a
         # rejection (acceptance 0 pushes ε down), not a reason to freeze a chain.
-        diverged = info.divergent & ~(adapt & (t < burn_in)) if adapt else info.divergent
-        frozen = div | diverged
-        fresh = diverged & ~div
+        bad = info.nonfinite & ~(adapt & (t < burn_in)) if adapt else info.nonfinite
+        frozen = was.nonfinite | bad
+        fresh = bad & ~was.nonfinite
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
         states = jax.tree.map(lambda o, n: jnp.where(expand(frozen, n), o, n), states, new)
-        flags = (frozen, jnp.where(fresh, t, div_step), jnp.where(fresh, info.proposal_energy, div_energy))
+        flags = _Frozen(
+            frozen,
+            jnp.where(fresh, t, was.nonfinite_step),
+            jnp.where(fresh, info.proposal_energy, was.nonfinite_energy),
+        )
         if adapt:
             live = ~frozen
             prob = jnp.sum(jnp.where(live, jnp.nan_to_num(info.acceptance_prob), 0.0)) / jnp.maximum(
@@ -180,38 +250,27 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
         buffer = jax.lax.dynamic_update_index_in_dim(
             buffer, jnp.where(keep, states.position, current), slot, axis=0
         )
-        out = (
-            info.accepted & ~frozen,
-            jnp.where(frozen, 0.0, info.acceptance_prob),
-            states.energy,
-            jnp.where(div, jnp.nan, info.delta_H),
-            info.num_grad_evals,
-            info.proposal if record else None,
-            info.path if record else None,
+        out = _PerStep(
+            accepted=info.accepted & ~frozen,
+            acceptance_prob=jnp.where(frozen, 0.0, info.acceptance_prob),
+            energy=states.energy,
+            delta_H=jnp.where(was.nonfinite, jnp.nan, info.delta_H),
+            num_grad_evals=info.num_grad_evals,
+            divergent=info.divergent & ~frozen,
+            proposals=info.proposal if record else None,
+            paths=info.path if record else None,
         )
         return (states, flags, da, buffer), out
 
     xs = (jax.random.split(key, total), jnp.arange(total, dtype=jnp.int32))
-    (states, (div, div_step, div_energy), da, buffer), outs = jax.lax.scan(
-        body, (states, flags, da0, buffer), xs
-    )
+    (states, frozen, da, buffer), outs = jax.lax.scan(body, (states, frozen0, da0, buffer), xs)
     # per-step outputs [total, C, ...] -> sampling steps only, [C, T, ...]
-    accepted, prob, energies, delta_h, grads, proposals, paths = jax.tree.map(
-        lambda a: jnp.moveaxis(a[burn_in:], 0, 1), outs
-    )
+    per_step = jax.tree.map(lambda a: jnp.moveaxis(a[burn_in:], 0, 1), outs)
     step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
     return ChainResult(
         positions=jnp.moveaxis(buffer, 0, 1),
-        accepted=accepted,
-        acceptance_prob=prob,
-        energy=energies,
-        delta_H=delta_h,
-        num_grad_evals=grads,
-        proposals=proposals,
-        paths=paths,
-        divergent=div,
-        divergent_step=div_step,
-        divergent_energy=div_energy,
+        **per_step._asdict(),
+        **frozen._asdict(),
         step_size=step_size,
         final_state=states,
     )

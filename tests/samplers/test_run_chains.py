@@ -1,6 +1,7 @@
 """run_chains: shapes, burn-in/thin, one compile per static config, divergence,
 improper energies, adaptation."""
 
+import blackjax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,7 +10,19 @@ import pytest
 from idf import _tracing
 from idf._pytree import pytree_dataclass
 from idf.energy import Donut, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, Phi4
-from idf.samplers import HMC, MALA, NUTS, Langevin, RandomWalkMH, divergence_report, run_chains
+from idf.samplers import (
+    DIVERGENCE_THRESHOLD,
+    HMC,
+    MALA,
+    NUTS,
+    SAMPLERS,
+    Langevin,
+    RandomWalkMH,
+    Sampler,
+    nonfinite_report,
+    run_chains,
+    run_chains_with_restarts,
+)
 
 
 def test_shapes_burn_in_and_thin():
@@ -57,17 +70,17 @@ def test_divergence_is_detected_frozen_and_reported():
     x0 = jnp.ones((3, 8, 8))
     with pytest.warns(RuntimeWarning, match="diverged at step"):
         r = run_chains(Langevin(5.0), energy, jax.random.key(0), x0, 60)
-    assert bool(r.divergent.all())
-    assert np.all(np.asarray(r.divergent_step) >= 0)
+    assert bool(r.nonfinite.all())
+    assert np.all(np.asarray(r.nonfinite_step) >= 0)
     assert np.all(np.isfinite(r.positions)) and np.all(np.isfinite(r.energy))
     last_good = r.positions[:, -1]
     np.testing.assert_allclose(r.final_state.position, last_good)
-    lines = divergence_report(r)
+    lines = nonfinite_report(r)
     assert len(lines) == 3 and "chain 0" in lines[0] and "step size" in lines[0]
     # a healthy run reports nothing
     ok = run_chains(Langevin(0.05), energy, jax.random.key(0), x0, 20)
-    assert not bool(ok.divergent.any()) and divergence_report(ok) == []
-    assert np.all(np.asarray(ok.divergent_step) == -1)
+    assert not bool(ok.nonfinite.any()) and nonfinite_report(ok) == []
+    assert np.all(np.asarray(ok.nonfinite_step) == -1)
 
 
 @pytree_dataclass
@@ -83,7 +96,7 @@ class _Unbounded(Energy):
 def test_energy_running_to_minus_infinity_is_blamed_on_the_energy():
     with pytest.warns(RuntimeWarning, match="improper"):
         r = run_chains(Langevin(0.5), _Unbounded(), jax.random.key(0), jnp.ones((2, 2)), 300)
-    assert bool(r.divergent.all()) and np.all(np.asarray(r.divergent_energy) == -np.inf)
+    assert bool(r.nonfinite.all()) and np.all(np.asarray(r.nonfinite_energy) == -np.inf)
     assert np.all(np.isfinite(r.positions))
 
 
@@ -92,7 +105,7 @@ def test_hmc_divergence_freezes_only_the_bad_chain():
     x0 = jnp.zeros((4, 6, 6)).at[1].set(30.0)  # chain 1 starts where leapfrog overflows
     with pytest.warns(RuntimeWarning, match="chain 1 diverged at step 0"):
         r = run_chains(HMC(0.05, 5), energy, jax.random.key(0), x0, 10)  # same compile as the test above
-    np.testing.assert_array_equal(np.asarray(r.divergent), [False, True, False, False])
+    np.testing.assert_array_equal(np.asarray(r.nonfinite), [False, True, False, False])
     assert np.all(np.asarray(r.positions[1]) == 30.0)
     assert np.all(np.isnan(np.asarray(r.delta_H[1, 1:])))
 
@@ -138,5 +151,75 @@ def test_a_divergent_trial_step_during_adaptation_does_not_freeze_the_chains():
     explored used to freeze every chain (step size → 0, acceptance 0)."""
     x0 = 0.5 * jax.random.normal(jax.random.key(0), (8, 8, 8))
     r = run_chains(HMC(0.1, 10), Phi4(-4.0, 8.0), jax.random.key(1), x0, 300, burn_in=300, adapt=True, warn=False)
-    assert not bool(np.any(np.asarray(r.divergent)))
+    assert not bool(np.any(np.asarray(r.nonfinite)))
     assert 0.6 < float(np.mean(r.acceptance_prob)) < 0.95 and float(r.step_size) > 0.02
+
+
+# -- divergent (BlackJAX's meaning: ΔH > 1000 kT) against non-finite (frozen) --------------
+def test_every_sampler_meets_the_protocol_and_only_ula_cannot_adapt():
+    for name, cls in SAMPLERS.items():
+        sampler = cls()
+        assert isinstance(sampler, Sampler), name
+        assert sampler.adaptable == (name != "langevin"), name
+
+
+def test_hmc_marks_a_huge_energy_error_divergent_and_keeps_the_chain_going():
+    """8×8 GFF (m² = 1, A_max = 9): leapfrog at ε = 0.8 (εω_max = 2.4 > 2) is unstable,
+    so the top modes grow ~3.5× per step; over L = 10 steps ΔH ≫ 1000 kT but stays
+    finite. Those transitions are divergent and rejected; no chain is frozen."""
+    energy = GaussianFreeField(1.0, 1.0)
+    x0 = energy.sample_exact(jax.random.key(1), (8, 8), 4)
+    r = run_chains(HMC(0.8, 10), energy, jax.random.key(0), x0, 20)
+    div = np.asarray(r.divergent)
+    assert div.shape == (4, 20) and div.mean() > 0.9
+    assert not bool(np.any(np.asarray(r.nonfinite)))
+    assert not np.any(np.asarray(r.accepted)[div])
+    dh = np.asarray(r.delta_H)
+    np.testing.assert_array_equal(div, np.isnan(dh) | (dh > DIVERGENCE_THRESHOLD))
+    healthy = run_chains(HMC(0.1, 10), energy, jax.random.key(0), x0, 20)
+    assert not bool(np.any(np.asarray(healthy.divergent)))
+
+
+@pytest.mark.parametrize("sampler", [Langevin(0.05), MALA(0.05), RandomWalkMH(0.1)], ids=lambda s: type(s).__name__)
+def test_single_proposal_samplers_have_no_divergent_transitions(sampler):
+    energy = GaussianFreeField(1.0, 1.0)
+    r = run_chains(sampler, energy, jax.random.key(0), jnp.zeros((2, 4, 4)), 10)
+    assert r.divergent.shape == (2, 10) and not bool(np.any(np.asarray(r.divergent)))
+
+
+def test_nuts_forwards_blackjax_is_divergent():
+    """One NUTS step at a step size where the tree diverges: our flag is BlackJAX's."""
+    energy = GaussianFreeField(1.0, 1.0)
+    x = energy.sample_exact(jax.random.key(1), (8, 8), 1)[0]
+    key = jax.random.key(3)
+    for eps, expected in ((2.0, True), (0.05, False)):
+        state = NUTS(eps).init(x, energy)
+        _, info = jax.jit(NUTS(eps).step)(key, state, energy)
+        bj_state = blackjax.mcmc.hmc.HMCState(state.position, state.logdensity, state.grad_logdensity)
+        _, bj_info = blackjax.nuts.build_kernel()(key, bj_state, energy.logdensity, eps, jnp.ones(64), 10)
+        assert bool(info.divergent) == bool(bj_info.is_divergent) == expected, eps
+        assert not bool(info.nonfinite)
+
+
+@pytree_dataclass
+class _Cliff(Energy):
+    """½Σx² inside the disc Σx² < 400, NaN outside it (a proposal far out is non-finite)."""
+
+    kT: float = 1.0
+
+    def energy(self, x):
+        return 0.5 * jnp.sum(x**2) + 0.0 * jnp.log(400.0 - jnp.sum(x**2))
+
+
+def test_adaptation_restarts_from_a_smaller_step_when_a_chain_froze():
+    """burn_in = 0: dual averaging has nothing to adapt on, so the run samples at ε₀.
+    At ε₀ = 100 a leapfrog step lands outside the disc and freezes the chains; the
+    policy restarts from ε₀/4, ε₀/16, … until no chain freezes (at most 3 times)."""
+    x0 = jnp.zeros((2, 2))
+    run = run_chains_with_restarts(HMC(100.0, 1), _Cliff(), jax.random.key(0), x0, 30, adapt=True, warn=False)
+    assert 1 <= len(run.restarts) <= 3
+    assert run.restarts == tuple(100.0 / 4.0**k for k in range(1, len(run.restarts) + 1))
+    assert float(run.sampler.step_size) == run.restarts[-1]
+    assert not bool(np.any(np.asarray(run.result.nonfinite)))
+    once = run_chains_with_restarts(HMC(100.0, 1), _Cliff(), jax.random.key(0), x0, 30, warn=False)
+    assert once.restarts == () and bool(np.all(np.asarray(once.result.nonfinite)))  # no adapt: no policy
