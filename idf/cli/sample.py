@@ -17,7 +17,7 @@ from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.energy import LATTICE_ENERGIES, make_energy, parse_energy
 from idf.io import save_npz
-from idf.samplers import SAMPLERS, divergence_report, make_sampler, run_chains
+from idf.samplers import SAMPLERS, make_sampler, nonfinite_report, run_chains
 
 
 def register(sub) -> None:
@@ -84,7 +84,8 @@ def run(args) -> int:
         "energy": np.asarray(result.energy),
         "num_grad_evals": np.asarray(result.num_grad_evals),
         "divergent": np.asarray(result.divergent),
-        "divergent_step": np.asarray(result.divergent_step),
+        "nonfinite": np.asarray(result.nonfinite),
+        "nonfinite_step": np.asarray(result.nonfinite_step),
         "step_size": np.asarray(result.step_size),
     }
     if args.sampler == "hmc":
@@ -98,11 +99,12 @@ def run(args) -> int:
     config["seconds_including_compile"] = seconds
     config["x_init"] = "independent N(0, 0.25) sites"
     save_npz(args.out, arrays, config)
-    for line in divergence_report(result):
+    for line in nonfinite_report(result):
         print(f"idf sample: warning: {line}", file=sys.stderr)
     print(
         f"wrote {args.out}: samples {list(samples.shape)}, acceptance {arrays['acceptance'].mean():.3f}, "
-        f"step size {float(result.step_size):.4g}, {int(arrays['divergent'].sum())} divergent chains, "
+        f"step size {float(result.step_size):.4g}, {int(arrays['nonfinite'].sum())} frozen (non-finite) chains, "
+        f"{int(arrays['divergent'].sum())} divergent transitions, "
         f"{seconds:.1f} s"
     )
     return 0
