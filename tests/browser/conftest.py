@@ -3,6 +3,7 @@ Playwright driving Debian's /usr/bin/chromium (no browser download)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -35,38 +36,54 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """Start the app; yield its base URL once /_stcore/health answers ok."""
+@contextlib.contextmanager
+def streamlit_server(log_name: str = "streamlit-browser-tests.log", **extra_env: str):
+    """A new app server (``python -m idf.app.serve``, as scripts/app.sh runs it) on a free port; yields its base URL
+    once /_stcore/health answers ok, and stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "PYTHONUNBUFFERED": "1", **extra_env}
     _mkdir()
-    log = open(ROOT / "artifacts" / "streamlit-browser-tests.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(ROOT / "artifacts" / log_name, "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "idf.app.serve", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail("streamlit did not become healthy within 90 s (see artifacts/streamlit-browser-tests.log)")
-        time.sleep(0.5)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"streamlit did not become healthy within 90 s (see artifacts/{log_name})")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One app server shared by the browser tests; yields its base URL."""
+    with streamlit_server() as base:
+        yield base
+
+
+@pytest.fixture()
+def fresh_server():
+    """A server no browser has visited yet (warm-up off, so the test does not wait on it)."""
+    with streamlit_server("streamlit-fresh-server.log", IDF_WARMUP="0") as base:
+        yield base
 
 
 def _mkdir() -> None:
@@ -83,7 +100,10 @@ def app_pages() -> list[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does it as root)")
+        message = f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does it as root)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true and " + message)  # CI is never green without its browser tests
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

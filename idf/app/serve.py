@@ -1,0 +1,33 @@
+"""Launch the app: ``python -m idf.app.serve [streamlit options]`` (what
+scripts/app.sh runs), the same as ``streamlit run app.py`` but for one thing.
+
+Streamlit takes a folder named ``pages/`` beside the main script for its
+legacy multipage layout until ``st.navigation`` has run once in the process.
+On a fresh server the first visit to a deep link (``/reverse?eta=0.5``) was
+therefore routed by the legacy layout, which does not know our url paths: it
+showed "Page not found" before app.py's own navigation took over (or, had a
+file stem equalled a url path, ran that page bare, without the app's title and
+sidebar). Our ``pages/`` is only the home of the scripts that app.py lists, so
+the launcher tells Streamlit so before the first session starts.
+tests/browser/test_deep_link.py opens a deep link on a fresh server.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from idf.app.navigation import ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    # st.navigation sets this same flag on its first call; we set it before the first session.
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
