@@ -20,8 +20,8 @@ from idf.energy.expression import CustomEnergy, ExpressionError, parse_energy, p
 from idf.energy.gff import GaussianFreeField
 from idf.energy.lattice import LatticeEnergy
 from idf.energy.phi4 import Phi4
-from idf.energy.registry import ENERGIES, LATTICE_ENERGIES, make_energy
-from idf.energy.toys import TOYS, Banana, Donut, Funnel, GaussianMixture
+from idf.energy.registry import ENERGIES, LATTICE_ENERGIES, TOYS, make_energy
+from idf.energy.toys import Banana, Donut, Funnel, GaussianMixture, ToyDensity
 
 __all__ = [
     "ENERGIES",
@@ -48,4 +48,5 @@ __all__ = [
     "power_spectrum",
     "probe_unbounded",
     "shannon_entropy",
+    "ToyDensity",
 ]

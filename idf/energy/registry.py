@@ -1,4 +1,5 @@
-"""Energies by name, for the edges (CLI, app). Inside the library pass objects."""
+"""Energies by name, for the edges (CLI, app): the one place where a string
+becomes an energy class. Inside the library pass the objects."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from idf.energy.base import Energy
 from idf.energy.gff import GaussianFreeField
 from idf.energy.lattice import LatticeEnergy
 from idf.energy.phi4 import Phi4
-from idf.energy.toys import TOYS
+from idf.energy.toys import Banana, Donut, Funnel, GaussianMixture, ToyDensity
 
+TOYS: dict[str, type[ToyDensity]] = {
+    "banana": Banana,
+    "donut": Donut,
+    "mixture": GaussianMixture,
+    "funnel": Funnel,
+}
 LATTICE_ENERGIES: dict[str, type[Energy]] = {
     "gff": GaussianFreeField,
     "phi4": Phi4,
