@@ -136,8 +136,7 @@ def ula_bias(seed: int = 0) -> CheckResult:
     eps = 0.3
     result = _chains(Langevin(step_size=eps), seed)
     x = np.asarray(result.positions).reshape(-1, *SHAPE)
-    a = np.asarray(GFF.spectrum(SHAPE), np.float64)
-    biased = 1.0 / (a * (1.0 - eps * a / 4.0))
+    biased = diagnostics.ula_stationary_variance(np.asarray(GFF.spectrum(SHAPE), np.float64), float(GFF.kT), eps)
     to_target = diagnostics.fourier_kl(x, _power())
     to_biased = diagnostics.fourier_kl(x, biased)
     ok = to_biased < 0.05 < to_target

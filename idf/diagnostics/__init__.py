@@ -85,3 +85,25 @@ __all__ += [
     "shell_index",
     "shell_z_scores",
 ]
+
+from idf.diagnostics.gaussian import ula_stationary_kl, ula_stationary_variance  # noqa: E402
+from idf.diagnostics.marginals import (  # noqa: E402
+    EnergyGrid,
+    ToyMarginals,
+    energy_grid,
+    grid_marginals,
+    toy_marginals,
+)
+from idf.diagnostics.mcmc import autocorrelation, autocovariance  # noqa: E402
+
+__all__ += [
+    "EnergyGrid",
+    "ToyMarginals",
+    "autocorrelation",
+    "autocovariance",
+    "energy_grid",
+    "grid_marginals",
+    "toy_marginals",
+    "ula_stationary_kl",
+    "ula_stationary_variance",
+]

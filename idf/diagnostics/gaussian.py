@@ -96,3 +96,25 @@ def reverse_output_variance(
     """
     gain2, noise = reverse_mode_gains(power, alpha_bar, alpha_bar_prev, method=method, eta=eta)
     return float(temperature) * (gain2 + noise)
+
+
+def ula_stationary_variance(spectrum: np.ndarray, kT: float, step_size: float) -> np.ndarray:
+    """Exact stationary variance per Fourier mode of unadjusted Langevin,
+    x' = x + (ε/2)∇log p(x) + √ε·z, on a free field with A(k) = ``spectrum``:
+    each mode is the AR(1) x̂' = (1 − εA/(2kT))·x̂ + √ε·ẑ, whose fixed point is
+
+        v = kT / [A·(1 − εA/(4kT))]   (above the exact kT/A),
+
+    [*spectrum.shape] in float64; inf for the modes with εA ≥ 4kT (unstable)."""
+    a = np.asarray(spectrum, np.float64)
+    gap = 1.0 - step_size * a / (4.0 * kT)
+    with np.errstate(divide="ignore"):
+        return np.where(gap > 0, kT / (a * np.where(gap > 0, gap, 1.0)), np.inf)
+
+
+def ula_stationary_kl(power: np.ndarray, spectrum: np.ndarray, kT: float, step_size: float) -> float:
+    """KL(ULA's stationary law ‖ the free field N(0, diag ``power``)) in nats
+    (``ula_stationary_variance``; inf once any mode is unstable): the bias that
+    no number of ULA steps removes."""
+    v = ula_stationary_variance(spectrum, kT, step_size)
+    return float("inf") if not np.all(np.isfinite(v)) else gaussian_kl(v, power)

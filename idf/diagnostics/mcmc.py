@@ -28,20 +28,33 @@ def _chains(x: Any) -> np.ndarray:
     return x
 
 
-def _autocovariance(x: np.ndarray) -> np.ndarray:
-    """Per-chain autocovariance along axis 1 (biased, /S), by FFT."""
+def autocovariance(x: Any) -> np.ndarray:
+    """Per-chain autocovariance of draws [C, S, ...] along the draws, by FFT:
+    γ_t = (1/S) Σ_{s<S−t} (x_s − x̄)(x_{s+t} − x̄) for t = 0 … S−1 (the biased /S
+    estimator, each chain about its own mean), shape [C, S, ...]. The one
+    autocovariance of the library: ESS, τ_int and the autocorrelation use it."""
+    x = np.asarray(x, np.float64)
     n = x.shape[1]
     centred = x - x.mean(axis=1, keepdims=True)
-    size = 2 * n
+    size = 2 * n  # zero padding: a linear, not circular, correlation
     f = np.fft.rfft(centred, n=size, axis=1)
     return np.fft.irfft(f * np.conj(f), n=size, axis=1)[:, :n] / n
+
+
+def autocorrelation(x: Any, max_lag: int | None = None) -> np.ndarray:
+    """Chain-averaged normalised autocorrelation ρ_t = γ̄_t/γ̄_0 of draws [C, S],
+    t = 0 … min(max_lag, S − 1) (all lags when None), shape [lags]. NaN when
+    the chains are constant (γ̄_0 = 0)."""
+    acov = autocovariance(x).mean(axis=0)
+    lags = acov.shape[0] if max_lag is None else min(max_lag, acov.shape[0] - 1) + 1
+    return acov[:lags] / acov[0] if acov[0] > 0 else np.full(lags, np.nan)
 
 
 def effective_sample_size(x: Any) -> np.ndarray:
     """Multi-chain ESS of draws [C, S, ...] -> [...] (no rank normalisation)."""
     x = _chains(x)
     c, n = x.shape[:2]
-    acov = _autocovariance(x)
+    acov = autocovariance(x)
     mean_acov = acov.mean(axis=0)  # [S, ...]
     var_within = mean_acov[0] * n / (n - 1.0)
     var_plus = mean_acov[0]
