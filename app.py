@@ -12,7 +12,8 @@ from idf.app.navigation import PAGES  # noqa: E402
 
 warmup.start()  # once per process: compile the default views in the background
 
-st.set_page_config(page_title="IDF Explorer", page_icon=":material/thermostat:", layout="wide")
+# No page_title: the browser tab shows the current page's own title (st.Page), e.g. "Reverse diffusion".
+st.set_page_config(page_icon=":material/thermostat:", layout="wide")
 
 pages = [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url, default=(p.url == "home"))
          for p in PAGES]
