@@ -18,9 +18,8 @@ import jax
 import numpy as np
 
 from idf.diagnostics import radial_average, reverse_output_variance
-from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
-from idf.diffusion.multiscale import exact_multiscale_power, multiscale_sample
-from idf.diffusion.sample import timesteps_for
+from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table, timesteps_for
+from idf.diffusion.multiscale import MultiscaleOptions, exact_multiscale_power, multiscale_sample
 from idf.energy import GaussianFreeField
 
 SCALES = (64, 128, 256)
@@ -60,10 +59,10 @@ def run(quick: bool) -> list[dict]:
                          inference_steps=STEPS, spacing="trailing")
             jax.block_until_ready(out.samples)
 
-        def pipeline(method, n=n, per_scale=per_scale):
-            res = multiscale_sample(jax.random.key(1), gff, sched, SCALES, n, method=method,
-                                    t_star=0.5, inference_steps=STEPS)
-            per_scale[method].append(res.seconds)
+        def pipeline(refinement, n=n, per_scale=per_scale):
+            options = MultiscaleOptions(refinement=refinement, t_star=0.5, inference_steps=STEPS)
+            res = multiscale_sample(jax.random.key(1), gff, sched, SCALES, n, options)
+            per_scale[refinement].append(res.seconds)
 
         timed = _interleaved({"baseline": baseline, "sdedit": lambda: pipeline("sdedit"),
                               "cascade": lambda: pipeline("cascade")}, reps)
@@ -90,7 +89,8 @@ def run(quick: bool) -> list[dict]:
                      note="the single-scale sampler's own discretisation bias"))
     for method, t_star, counts in (("sdedit", 0.5, STEPS), ("sdedit", 0.3, STEPS), ("cascade", 0.5, STEPS),
                                    ("cascade", 0.5, (200, 100, 50))):
-        v = exact_multiscale_power(gff, sched, SCALES, method=method, t_star=t_star, inference_steps=counts)[-1]
+        options = MultiscaleOptions(refinement=method, t_star=t_star, inference_steps=counts)
+        v = exact_multiscale_power(gff, sched, SCALES, options)[-1]
         err = np.max(np.abs(radial_average(v).power / want - 1))
         label = f"{method} t*={t_star}" if method == "sdedit" else method
         if counts != STEPS:

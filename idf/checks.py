@@ -53,7 +53,7 @@ def ddim_matches_exact_recursion(seed: int = 0) -> CheckResult:
     n = 4096
     sched = make_schedule("linear", 1000)
     out = sample(jax.random.key(seed), ExactGaussianDenoiser(GFF), sched, SHAPE, n,
-                 inference_steps=50, method="ddim", eta=1.0, spacing="trailing", keep=1)
+                 inference_steps=50, solver="ddim", eta=1.0, spacing="trailing", keep=1)
     ab, abp = step_table(sched, inference_timesteps(1000, 50, "trailing"))
     v = diagnostics.reverse_output_variance(_power(), ab, abp, method="ddim", eta=1.0)
     ratio = diagnostics.empirical_power(np.asarray(out.samples)) / v
@@ -66,7 +66,7 @@ def ddpm_reaches_gff(seed: int = 0) -> CheckResult:
     """1000 DDPM steps with the exact denoiser sample the 8×8 GFF."""
     n = 4096
     out = sample(jax.random.key(seed), ExactGaussianDenoiser(GFF), make_schedule("linear", 1000), SHAPE, n,
-                 inference_steps=1000, method="ddpm", keep=1)
+                 inference_steps=1000, solver="ddpm", keep=1)
     kl = diagnostics.fourier_kl(np.asarray(out.samples), _power())
     return CheckResult("DDPM (1000 steps) reaches the GFF", _verdict(kl < 0.02), kl, 0.02, n,
                        "Fourier-diagonal KL in nats; the estimator's own bias ≈ "

@@ -113,13 +113,14 @@ ui.downloads.buttons("multiscale", arrays, config,
 
 code = ["import jax, numpy as np", "from idf.diagnostics import radial_average, radial_power_spectrum",
         "from idf.diffusion import make_schedule",
-        "from idf.diffusion.multiscale import multiscale_sample, exact_multiscale_power",
+        "from idf.diffusion.multiscale import MultiscaleOptions, multiscale_sample, exact_multiscale_power",
         "from idf.energy import GaussianFreeField", "",
         f"gff, schedule = GaussianFreeField(mass2={mass2!r}, kT={kT!r}), make_schedule('linear', 1000)",
-        f"kw = dict(method={method!r}, upsampling={upsampling!r}, t_star={t_star!r}, inference_steps={steps})",
+        "options = " + snippet.call("MultiscaleOptions", refinement=method, upsampling=upsampling, t_star=t_star,
+                                    inference_steps=steps),
         "res = " + snippet.call("multiscale_sample", snippet.raw(f"jax.random.key({seed})"), snippet.raw("gff"),
-                                snippet.raw("schedule"), sides, n, snippet.raw("**kw")),
-        f"exact = exact_multiscale_power(gff, schedule, {sides}, **kw)",
+                                snippet.raw("schedule"), sides, n, snippet.raw("options")),
+        f"exact = exact_multiscale_power(gff, schedule, {sides}, options)",
         "print(radial_power_spectrum(np.asarray(res.samples[-1])).power / radial_average(exact[-1]).power)"]
 snippet.show(code, c.values)
 

@@ -10,7 +10,7 @@ import streamlit as st
 from idf import app as ui
 from idf import viz
 from idf.app import _common, data, reverse, snippet
-from idf.diffusion import GUIDANCE_FORMS, METHODS, SCHEDULES, SPACINGS
+from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
 st.title("⬅️ Reverse diffusion")
 st.caption("Every step predicts ε̂, forms x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t and moves to the previous timestep of the "
@@ -32,7 +32,7 @@ beta_start, beta_end = 1e-4, 0.02
 if schedule == "linear":
     beta_start = c.slider("beta_start", "β_start", 1e-5, 5e-3, 1e-4, 1e-5, fmt="%.5f")
     beta_end = c.slider("beta_end", "β_end", 5e-3, 0.1, 0.02, 1e-3, fmt="%.3f")
-method = c.select("method", "sampler", list(METHODS), "ddim", format_func=str.upper)
+method = c.select("method", "sampler", list(SOLVERS), "ddim", format_func=str.upper)
 inference_steps = c.int_slider("steps", "inference steps S", 1, min(num_steps, 500), min(50, num_steps))
 eta = c.slider("eta", "η (DDIM noise; 1 = DDPM variance)", 0.0, 1.0, 0.0, 0.05) if method == "ddim" else 0.0
 spacing = c.select("spacing", "timestep spacing", list(SPACINGS), "leading")
@@ -146,16 +146,16 @@ tgt = (snippet.call("GaussianFreeField", mass2=mass2, kT=kT) if target == "gff" 
 den = {"exact": "ExactGaussianDenoiser(target)", "energy": "EnergyDenoiser(target)",
        "unet": "load_denoiser(checkpoint)[0]"}[denoiser]
 code = ["import jax, numpy as np", "from idf import diagnostics",
-        "from idf.diffusion import make_schedule, sample, ExactGaussianDenoiser, EnergyDenoiser",
+        "from idf.diffusion import make_schedule, sample, ExactGaussianDenoiser, EnergyDenoiser, Guidance",
         "from idf.energy import GaussianFreeField, LatticeEnergy", "",
         *([f"from idf.models import load_denoiser\ncheckpoint = {os.path.relpath(data.unet_checkpoint()['path'])!r}"]
           if denoiser == "unet" else []),
         f"target = {tgt}", f"schedule = {snippet.call('make_schedule', schedule, num_steps, beta_start, beta_end)}",
         "res = " + snippet.call("sample", snippet.raw(f"jax.random.key({seed})"), snippet.raw(den),
                                 snippet.raw("schedule"), (size, size), batch, inference_steps=inference_steps,
-                                method=method, eta=eta, spacing=spacing, temperature=temperature,
-                                guidance_energy=snippet.raw("target"), guidance_scale=guidance_scale,
-                                guidance_form=guidance_form, conserve_energy=conserve,
+                                solver=method, eta=eta, spacing=spacing, temperature=temperature,
+                                guidance=snippet.raw(f"Guidance(target, {guidance_scale!r}, {guidance_form!r})"),
+                                conserve_energy=conserve,
                                 metric_energy=snippet.raw("target")),
         f"power = np.asarray(target.covariance_spectrum(({size}, {size})))",
         "print(diagnostics.fourier_kl(np.asarray(res.samples), power), "

@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent(
     from idf.energy import GaussianFreeField
     g = GaussianFreeField(mass2=1.0)
     s = make_schedule("linear", 200)
-    kw = dict(inference_steps=20, method="ddim", eta=1.0, keep=2)
+    kw = dict(inference_steps=20, solver="ddim", eta=1.0, keep=2)
     a = sample(jax.random.key(7), ExactGaussianDenoiser(g), s, (8, 8), 16, shard=True, **kw)
     b = sample(jax.random.key(7), ExactGaussianDenoiser(g), s, (8, 8), 16, shard=False, **kw)
     assert len(a.samples.sharding.device_set) == 4, a.samples.sharding

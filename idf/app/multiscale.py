@@ -16,14 +16,14 @@ from idf.diagnostics import (
     reverse_output_variance,
     shell_z_scores,
 )
-from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
+from idf.diffusion import ExactGaussianDenoiser, Inpaint, make_schedule, sample, step_table, timesteps_for
 from idf.diffusion.conditioning import inpainting_denoiser, mask_preset
 from idf.diffusion.multiscale import (
+    MultiscaleOptions,
     exact_multiscale_power,
     multiscale_sample,
     scale_target,
 )
-from idf.diffusion.sample import timesteps_for
 from idf.energy import GaussianFreeField
 
 
@@ -33,10 +33,10 @@ def multiscale_run(scales: str, method: str, upsampling: str, t_star: float, ste
     """Every scale's samples, radial spectra (measured, exact pipeline, target) and timings."""
     sides = tuple(int(s) for s in scales.split(","))
     gff, sched = GaussianFreeField(mass2=mass2, kT=kT), make_schedule("linear", 1000)
-    kw = dict(method=method, upsampling=upsampling, t_star=t_star, inference_steps=steps)
+    options = MultiscaleOptions(refinement=method, upsampling=upsampling, t_star=t_star, inference_steps=steps)
     with timed("multi-scale") as timing:
-        res = multiscale_sample(jax.random.key(seed), gff, sched, sides, n, **kw)
-    exact = exact_multiscale_power(gff, sched, sides, **kw)
+        res = multiscale_sample(jax.random.key(seed), gff, sched, sides, n, options)
+    exact = exact_multiscale_power(gff, sched, sides, options)
     fine = (sides[-1], sides[-1])
     out = {"scales": sides, "seconds": res.seconds, "timing": timing, "samples": {}, "measured": {},
            "exact": {}, "target": {}, "coarse_gff": {}, "z": {}}
@@ -70,7 +70,7 @@ def inpainting_run(size: int, mass2: float, kT: float, preset: str, steps: int, 
     y = np.asarray(gff.sample_exact(key_obs, shape, 1)[0], np.float64)
     mask = mask_preset(preset, shape, seed)
     denoiser, mu, cond = inpainting_denoiser(gff, y, mask)
-    kw = dict(inference_steps=steps, spacing="trailing", known=(y, mask))
+    kw = dict(inference_steps=steps, spacing="trailing", inpaint=Inpaint(y, mask))
     with timed("inpainting") as timing:
         rep = np.asarray(sample(key_rep, ExactGaussianDenoiser(gff), sched, shape, n, **kw).samples)
         ex = np.asarray(sample(key_cond, denoiser, sched, shape, n, **kw).samples)

@@ -15,12 +15,13 @@ from idf.app.timing import Timing, timed
 from idf.diffusion import (
     EnergyDenoiser,
     ExactGaussianDenoiser,
+    Guidance,
     divergence_report,
     make_schedule,
     sample,
     step_table,
+    timesteps_for,
 )
-from idf.diffusion.sample import timesteps_for
 from idf.energy import (
     GaussianFreeField,
     LatticeEnergy,
@@ -73,9 +74,9 @@ def reverse_run(target_name: str, size: int, mass2: float, kT: float, w_kinetic:
     sched = make_schedule(schedule, num_steps, beta_start, beta_end)
     with timed("reverse loop") as timing:
         res = sample(jax.random.key(seed), _denoiser(denoiser, target), sched, shape, batch,
-                     inference_steps=inference_steps, method=method, eta=eta, spacing=spacing,
-                     temperature=temperature, guidance_energy=target, guidance_scale=guidance_scale,
-                     guidance_form=guidance_form, conserve_energy=conserve, metric_energy=target, keep=4)
+                     inference_steps=inference_steps, solver=method, eta=eta, spacing=spacing,
+                     temperature=temperature, guidance=Guidance(target, guidance_scale, guidance_form),
+                     conserve_energy=conserve, metric_energy=target, keep=4)
         samples = np.asarray(jax.block_until_ready(res.samples), np.float64)
     steps = np.asarray(res.timesteps)
     out: dict[str, Any] = {"improper": None, "timing": timing, "timesteps": steps}

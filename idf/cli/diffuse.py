@@ -13,11 +13,12 @@ from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diffusion import (
     GUIDANCE_FORMS,
-    METHODS,
     SCHEDULES,
+    SOLVERS,
     SPACINGS,
     EnergyDenoiser,
     ExactGaussianDenoiser,
+    Guidance,
     make_schedule,
     sample,
     step_table,
@@ -42,7 +43,7 @@ def register(sub) -> None:
     p.add_argument("--beta-end", type=bounded(float, 0.0, 1.0, low_open=True), default=0.02)
     p.add_argument("--inference-steps", type=bounded(int, 1, 100_000), default=50)
     p.add_argument("--spacing", choices=SPACINGS, default="leading")
-    p.add_argument("--method", choices=METHODS, default="ddim")
+    p.add_argument("--method", choices=SOLVERS, default="ddim")
     p.add_argument("--eta", type=bounded(float, 0.0, 1.0), default=0.0)
     p.add_argument("--temperature", type=bounded(float, 0.0, 100.0, low_open=True), default=1.0,
                    help="sampling temperature: every Gaussian draw is scaled by √T")
@@ -66,13 +67,12 @@ def run(args) -> int:
     target.check_normalizable(shape)
     schedule = make_schedule(args.schedule, args.num_steps, args.beta_start, args.beta_end)
     denoiser = ExactGaussianDenoiser(target) if args.denoiser == "exact" else EnergyDenoiser(target)
-    guidance = target if args.guidance_scale != 0.0 else None
+    guidance = Guidance(target, args.guidance_scale, args.guidance_form) if args.guidance_scale != 0.0 else None
     start = time.perf_counter()
     result = sample(
         jax.random.key(args.seed), denoiser, schedule, shape, args.n,
-        inference_steps=args.inference_steps, method=args.method, eta=args.eta, spacing=args.spacing,
-        temperature=args.temperature, guidance_energy=guidance, guidance_scale=args.guidance_scale,
-        guidance_form=args.guidance_form, conserve_energy=args.conserve_energy, metric_energy=target,
+        inference_steps=args.inference_steps, solver=args.method, eta=args.eta, spacing=args.spacing,
+        temperature=args.temperature, guidance=guidance, conserve_energy=args.conserve_energy, metric_energy=target,
     )
     samples = np.asarray(jax.block_until_ready(result.samples))
     seconds = time.perf_counter() - start

@@ -17,7 +17,7 @@ import numpy as np
 from idf import diagnostics
 from idf.cli import UsageError
 from idf.cli._args import add_seed, bounded
-from idf.diffusion import METHODS, SPACINGS, make_schedule, sample
+from idf.diffusion import SOLVERS, SPACINGS, make_schedule, sample
 from idf.energy import GaussianFreeField, Phi4
 from idf.io import save_npz
 from idf.models import load_denoiser
@@ -30,7 +30,7 @@ def register(sub) -> None:
     p.add_argument("--n", type=bounded(int, 16, 1_000_000), default=4096, help="samples to draw")
     p.add_argument("--inference-steps", type=bounded(int, 1, 100_000), default=50, help="DDIM steps (η = 0)")
     p.add_argument("--spacing", choices=SPACINGS, default="leading")
-    p.add_argument("--method", choices=METHODS, default="ddim",
+    p.add_argument("--method", choices=SOLVERS, default="ddim",
                    help="ddim (η = 0) or ddpm (uses a learned variance when the model has one)")
     p.add_argument("--hmc-chains", type=bounded(int, 1, 4096), default=64, help="φ⁴ reference chains")
     p.add_argument("--hmc-steps", type=bounded(int, 10, 1_000_000), default=1000, help="φ⁴ steps per chain")
@@ -98,7 +98,7 @@ def run(args) -> int:
             args.n,
             inference_steps=args.inference_steps,
             spacing=args.spacing,
-            method=args.method,
+            solver=args.method,
         )
         fields = np.asarray(result.samples)
         if not np.all(np.isfinite(fields)):

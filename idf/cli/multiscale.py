@@ -13,10 +13,11 @@ import numpy as np
 from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diagnostics import gaussian_shell_stderr, radial_average, radial_power_spectrum, shell_z_scores
-from idf.diffusion import METHODS, SCHEDULES, SPACINGS, make_schedule
+from idf.diffusion import SCHEDULES, SOLVERS, SPACINGS, make_schedule
 from idf.diffusion.multiscale import (
     REFINERS,
     UPSAMPLERS,
+    MultiscaleOptions,
     exact_multiscale_power,
     multiscale_sample,
     scale_target,
@@ -61,7 +62,7 @@ def register(sub) -> None:
                    help="SDEdit start as a fraction of the schedule (ignored by cascade)")
     p.add_argument("--inference-steps", type=_steps, default=50,
                    help="reverse steps per scale: one count, or one per scale (e.g. 200,100,50)")
-    p.add_argument("--sampler", choices=METHODS, default="ddim")
+    p.add_argument("--sampler", choices=SOLVERS, default="ddim")
     p.add_argument("--eta", type=bounded(float, 0.0, 1.0), default=0.0)
     p.add_argument("--spacing", choices=SPACINGS, default="trailing")
     p.add_argument("--schedule", choices=SCHEDULES, default="linear")
@@ -86,12 +87,13 @@ def run(args) -> int:
         if max(counts[1:]) > available:
             raise UsageError(f"--inference-steps {max(counts[1:])} exceeds the {available} steps below t*")
     energy = GaussianFreeField(mass2=args.mass2, kT=args.kT)
-    kw = dict(method=args.method, upsampling=args.upsample, t_star=args.t_star,
-              inference_steps=args.inference_steps, sampler=args.sampler, eta=args.eta, spacing=args.spacing)
+    options = MultiscaleOptions(refinement=args.method, upsampling=args.upsample, t_star=args.t_star,
+                                inference_steps=args.inference_steps, solver=args.sampler, eta=args.eta,
+                                spacing=args.spacing)
     start = time.perf_counter()
-    result = multiscale_sample(jax.random.key(args.seed), energy, schedule, args.scales, args.n, **kw)
+    result = multiscale_sample(jax.random.key(args.seed), energy, schedule, args.scales, args.n, options)
     seconds = time.perf_counter() - start
-    exact = exact_multiscale_power(energy, schedule, args.scales, **kw)
+    exact = exact_multiscale_power(energy, schedule, args.scales, options)
     fine_shape = (args.scales[-1],) * 2
     arrays = {"seconds": np.asarray(result.seconds)}
     summary = []

@@ -1,7 +1,25 @@
-"""Diffusion: schedules, forward noising, reverse steps, denoisers, the loop."""
+"""Diffusion: schedules and timesteps, forward noising, reverse steps, denoisers, the loop,
+conditioning and coarse-to-fine generation.
 
-from idf.diffusion.denoisers import EnergyDenoiser, ExactGaussianDenoiser, apply_batched
+    options       the choices as StrEnums (Solver, Spacing, GuidanceForm, ScheduleName, ...)
+    schedules     make_schedule; inference_timesteps, timesteps_for, step_table
+    forward       q_sample, forward_trajectory
+    reverse       one step in paper notation (ddim_step, ddpm_step, guide_eps, ...)
+    denoisers     the Denoiser protocol; exact Gaussian and energy-only denoisers
+    sample        the reverse loop: sample(..., guidance=Guidance, inpaint=Inpaint, start=Start)
+    conditioning  exact conditional denoisers (known modes, known sites) and loop moments
+    multiscale    coarse-to-fine generation and its exact spectra (a subpackage)
+"""
+
+from idf.diffusion.denoisers import (
+    Denoiser,
+    EnergyDenoiser,
+    ExactGaussianDenoiser,
+    VarianceDenoiser,
+    apply_batched,
+)
 from idf.diffusion.forward import ForwardResult, forward_trajectory, q_sample
+from idf.diffusion.options import GuidanceForm, Refinement, ScheduleName, Solver, Spacing, Upsampling
 from idf.diffusion.reverse import (
     conserve_norm,
     ddim_sigma,
@@ -12,7 +30,16 @@ from idf.diffusion.reverse import (
     guide_eps,
     predict_x0,
 )
-from idf.diffusion.sample import GUIDANCE_FORMS, METHODS, ReverseResult, divergence_report, sample
+from idf.diffusion.sample import (
+    GUIDANCE_FORMS,
+    SOLVERS,
+    Guidance,
+    Inpaint,
+    ReverseResult,
+    Start,
+    divergence_report,
+    sample,
+)
 from idf.diffusion.schedules import (
     SCHEDULES,
     SPACINGS,
@@ -20,25 +47,37 @@ from idf.diffusion.schedules import (
     inference_timesteps,
     make_schedule,
     step_table,
+    timesteps_for,
 )
 
 __all__ = [
     "GUIDANCE_FORMS",
-    "METHODS",
     "SCHEDULES",
+    "SOLVERS",
     "SPACINGS",
+    "Denoiser",
     "EnergyDenoiser",
     "ExactGaussianDenoiser",
     "ForwardResult",
+    "Guidance",
+    "GuidanceForm",
+    "Inpaint",
+    "Refinement",
     "ReverseResult",
     "Schedule",
+    "ScheduleName",
+    "Solver",
+    "Spacing",
+    "Start",
+    "Upsampling",
+    "VarianceDenoiser",
     "apply_batched",
     "conserve_norm",
     "ddim_sigma",
-    "divergence_report",
     "ddim_step",
     "ddpm_posterior",
     "ddpm_step",
+    "divergence_report",
     "eps_from_x0",
     "forward_trajectory",
     "guide_eps",
@@ -48,4 +87,5 @@ __all__ = [
     "q_sample",
     "sample",
     "step_table",
+    "timesteps_for",
 ]

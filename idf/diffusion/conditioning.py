@@ -20,10 +20,12 @@ Two kinds of conditioning, both exact for a Gaussian target:
 
 ``loop_moments`` propagates the exact mean and covariance of the DDIM loop that
 uses such a denoiser, with or without the replacement inpainting of
-``sample(known=...)``: the reference the sampling tests assert against.
+``sample(inpaint=Inpaint(...))``: the reference the sampling tests assert against.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -59,6 +61,7 @@ class KnownModesDenoiser:
 
     energy: QuadraticEnergy
     coarse_shape: tuple[int, int] = static()
+    learns_variance: ClassVar[bool] = False
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         if condition is None:
@@ -108,6 +111,7 @@ class DenseGaussianDenoiser:
     mean: jax.Array
     eigvecs: jax.Array
     eigvals: jax.Array
+    learns_variance: ClassVar[bool] = False
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         resid = (x_t - jnp.sqrt(alpha_bar) * self.mean).reshape(-1)
@@ -147,13 +151,13 @@ def loop_moments(
     eta: float = 0.0,
     known: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact mean [N] and covariance [N, N] of x₀ from ``sample(method="ddim")``
+    """Exact mean [N] and covariance [N, N] of x₀ from ``sample(solver="ddim")``
     with the exact denoiser of N(data_mean [H, W], data_cov [N, N]).
 
     Each DDIM step (Song et al. eq. 12) with ε̂ = K·x + e is affine,
     x_prev = A·x + b + σ·z, so the moments propagate as m ← A·m + b,
     C ← A·C·Aᵀ + σ²·I, from x_T ~ N(0, I). With ``known`` = (values, mask), the
-    replacement step of ``sample(known=...)`` follows: known sites are reset to
+    replacement step of ``sample(inpaint=Inpaint(values, mask))`` follows: known sites are reset to
     √ᾱ_prev·y plus fresh noise of variance 1 − ᾱ_prev.
     """
     mu = np.asarray(data_mean, np.float64).reshape(-1)

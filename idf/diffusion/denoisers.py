@@ -1,28 +1,60 @@
-"""Noise predictors ε̂(x_t, t) on one unbatched field [H, W].
+"""Noise predictors ε̂(x_t, t) on one unbatched field [H, W]: the ``Denoiser``
+interface and the analytic ones.
 
-Every denoiser is a pytree (its parameters are traced leaves) with
+Every denoiser is a pytree (its parameters are traced leaves) that satisfies
+``Denoiser``:
 
     __call__(x_t, t, alpha_bar, condition) -> ε̂  (same shape as x_t)
+    learns_variance: bool                       (declared, never guessed)
 
 where ``t`` is the integer training timestep, ``alpha_bar`` its ᾱ_t and
 ``condition`` an optional field (ignored by the analytic denoisers).
 
 A denoiser that also predicts the reverse variance (a U-Net trained with the
-hybrid loss) has ``learns_variance`` True and
+hybrid loss, ``idf.models.UNetDenoiser``) has ``learns_variance`` True and is a
+``VarianceDenoiser``:
 
     eps_and_variance(x_t, t, alpha_bar, condition) -> (ε̂, v')
 
 with v' the per-site fraction of ``reverse.learned_variance``; the DDPM loop
-uses it, every other path only ε̂.
+uses it, every other path only ε̂. The conditional denoisers for Gaussian data
+live in ``conditioning``; the network adapters in ``idf.models``.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
 
 from idf._pytree import pytree_dataclass
 from idf.energy import Energy, QuadraticEnergy
+
+
+@runtime_checkable
+class Denoiser(Protocol):
+    """ε̂(x_t [H, W], t int, ᾱ_t scalar, condition [H, W] | None) -> ε̂ [H, W].
+
+    ``learns_variance`` says whether the object is also a ``VarianceDenoiser``
+    (the DDPM loop then uses its σ²_θ instead of the fixed β̃).
+    """
+
+    @property
+    def learns_variance(self) -> bool: ...
+
+    def __call__(
+        self, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition: jax.Array | None = None
+    ) -> jax.Array: ...
+
+
+@runtime_checkable
+class VarianceDenoiser(Denoiser, Protocol):
+    """A ``Denoiser`` with ``learns_variance`` True that also predicts v' [H, W]."""
+
+    def eps_and_variance(
+        self, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition: jax.Array | None = None
+    ) -> tuple[jax.Array, jax.Array]: ...
 
 
 @pytree_dataclass
@@ -36,6 +68,7 @@ class ExactGaussianDenoiser:
     """
 
     energy: QuadraticEnergy
+    learns_variance: ClassVar[bool] = False
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         power = self.energy.covariance_spectrum(x_t.shape).astype(x_t.dtype)
@@ -52,18 +85,14 @@ class EnergyDenoiser:
     """
 
     energy: Energy
+    learns_variance: ClassVar[bool] = False
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         return -jnp.sqrt(1.0 - alpha_bar) * self.energy.score(x_t)
 
 
-def learns_variance(denoiser) -> bool:
-    """Whether ``denoiser`` predicts the reverse variance (see the module docstring)."""
-    return bool(getattr(denoiser, "learns_variance", False))
-
-
 def apply_batched(
-    denoiser, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition, *, with_variance: bool = False
+    denoiser: Denoiser, x_t: jax.Array, t: jax.Array, alpha_bar: jax.Array, condition, *, with_variance: bool = False
 ):
     """ε̂ for a batch [B, H, W]; ``condition`` is [B, H, W] or None. With
     ``with_variance`` (for a denoiser that ``learns_variance``): (ε̂, v') [B, H, W] each."""

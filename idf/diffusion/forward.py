@@ -17,8 +17,9 @@ import jax
 import jax.numpy as jnp
 
 from idf import _tracing
+from idf.diffusion._metrics import frame_metrics
 from idf.diffusion.schedules import Schedule
-from idf.energy import Energy, shannon_entropy
+from idf.energy import Energy
 
 
 def q_sample(x0: jax.Array, alpha_bar: jax.Array, noise: jax.Array) -> jax.Array:
@@ -36,13 +37,6 @@ class ForwardResult(NamedTuple):
     entropy: jax.Array
 
 
-def _frame_metrics(x: jax.Array, metric_energy: Energy | None) -> tuple[jax.Array, jax.Array]:
-    entropy = shannon_entropy(x)
-    if metric_energy is None:
-        return jnp.full(x.shape[:1], jnp.nan, x.dtype), entropy
-    return jax.vmap(metric_energy.energy)(x), entropy
-
-
 @jax.jit
 def _forward_chain(key, x0, betas, guidance_strength, guidance_energy, metric_energy):
     _tracing.mark("forward_trajectory")
@@ -56,10 +50,10 @@ def _forward_chain(key, x0, betas, guidance_strength, guidance_energy, metric_en
         if guidance_energy is not None:
             lr = 0.001 * guidance_strength * (1.0 - f)
             x = x + lr * jax.vmap(guidance_energy.score)(x)
-        return x, (x, *_frame_metrics(x, metric_energy))
+        return x, (x, *frame_metrics(x, metric_energy))
 
     _, (xs, energies, entropies) = jax.lax.scan(step, x0, (keys, betas.astype(x0.dtype), frac))
-    e0, s0 = _frame_metrics(x0, metric_energy)
+    e0, s0 = frame_metrics(x0, metric_energy)
     return ForwardResult(
         trajectory=jnp.concatenate([x0[None], xs]),
         energy=jnp.concatenate([e0[None], energies]),

@@ -15,6 +15,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from idf.diffusion.options import GuidanceForm, choose
+
 
 def predict_x0(x_t: jax.Array, eps: jax.Array, alpha_bar: jax.Array) -> jax.Array:
     """x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t.  (DDIM eq. 9, solved for x₀.)"""
@@ -96,7 +98,7 @@ def guide_eps(
     score: jax.Array,
     alpha_bar: jax.Array,
     scale: jax.Array,
-    form: str,
+    form: GuidanceForm | str,
 ) -> jax.Array:
     """Energy guidance of the predicted noise with the score ∇log p_φ(x_t).
 
@@ -104,12 +106,11 @@ def guide_eps(
     off by the noise level, right only near t = 0).
     ``scaled``: ε̂ − s·√(1−ᾱ_t)·∇log p_φ  (since ε = −√(1−ᾱ_t)·∇log p_t, this
     adds s·∇log p_φ to the model's score: classifier-guidance style).
+    ``form`` is static (a Python value under ``jit``).
     """
-    if form == "document":
-        return eps - scale * score
-    if form == "scaled":
+    if choose(GuidanceForm, form, "guidance form") is GuidanceForm.SCALED:
         return eps - scale * jnp.sqrt(1.0 - alpha_bar) * score
-    raise ValueError(f"unknown guidance form {form!r}: choose 'document' or 'scaled'")
+    return eps - scale * score
 
 
 def conserve_norm(x0_hat: jax.Array, x_t: jax.Array, eps: float = 1e-10) -> tuple[jax.Array, jax.Array]:

@@ -10,6 +10,10 @@ once. Conventions follow diffusers where they overlap, so results cross-check:
 
 Index t = 0 … T−1 is the step that produces x_{t+1} from x_t in paper notation
 (x₀ is the data); ``alpha_bars[t]`` is ᾱ after t + 1 noising steps.
+
+Timesteps, all here: ``inference_timesteps`` (the strided sub-sequence),
+``timesteps_for`` (the one a ``sample`` call visits, SDEdit's truncated range
+included) and ``step_table`` (ᾱ_t and ᾱ_prev along it).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-SCHEDULES = ("linear", "cosine", "sqrt")
-SPACINGS = ("leading", "trailing")
+from idf.diffusion.options import ScheduleName, Spacing, choose, values
+
+SCHEDULES = values(ScheduleName)
+SPACINGS = values(Spacing)
 MAX_BETA = 0.999
 
 
@@ -61,7 +67,7 @@ def sqrt_betas(num_steps: int, s: float = 1e-4) -> np.ndarray:
 
 
 def make_schedule(
-    name: str = "linear",
+    name: ScheduleName | str = ScheduleName.LINEAR,
     num_steps: int = 1000,
     beta_start: float = 1e-4,
     beta_end: float = 0.02,
@@ -71,43 +77,54 @@ def make_schedule(
     ``beta_start``/``beta_end`` apply to ``linear`` only. Raises ``ValueError``
     with the allowed values on a bad name or range.
     """
-    if name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(SCHEDULES)}")
+    name = choose(ScheduleName, name, "schedule")
     if not 1 <= int(num_steps) <= 100_000:
         raise ValueError(f"num_steps must be between 1 and 100000, got {num_steps}")
-    if name == "linear":
-        if not 0.0 < beta_start <= beta_end < 1.0:
-            raise ValueError(
-                f"need 0 < beta_start ≤ beta_end < 1, got {beta_start:g} and {beta_end:g}"
-            )
-        betas = linear_betas(num_steps, beta_start, beta_end)
-    elif name == "cosine":
-        betas = cosine_betas(num_steps)
-    else:
-        betas = sqrt_betas(num_steps)
+    if name is ScheduleName.LINEAR and not 0.0 < beta_start <= beta_end < 1.0:
+        raise ValueError(f"need 0 < beta_start ≤ beta_end < 1, got {beta_start:g} and {beta_end:g}")
+    betas = {
+        ScheduleName.LINEAR: lambda: linear_betas(num_steps, beta_start, beta_end),
+        ScheduleName.COSINE: lambda: cosine_betas(num_steps),
+        ScheduleName.SQRT: lambda: sqrt_betas(num_steps),
+    }[name]()
     alphas = 1.0 - betas
-    return Schedule(name=name, betas=betas, alphas=alphas, alpha_bars=np.cumprod(alphas))
+    return Schedule(name=name.value, betas=betas, alphas=alphas, alpha_bars=np.cumprod(alphas))
 
 
-def inference_timesteps(num_train_steps: int, num_inference_steps: int, spacing: str = "leading") -> np.ndarray:
+def inference_timesteps(
+    num_train_steps: int, num_inference_steps: int, spacing: Spacing | str = Spacing.LEADING
+) -> np.ndarray:
     """The strided sub-sequence of training timesteps, descending [S] (int).
 
     ``leading``: (0, r, 2r, …)·reversed with r = T // S (diffusers' default).
     ``trailing``: round(arange(T, 0, −T/S)) − 1, which always includes T − 1.
     """
-    if spacing not in SPACINGS:
-        raise ValueError(f"unknown spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
+    spacing = choose(Spacing, spacing, "spacing")
     if not 1 <= num_inference_steps <= num_train_steps:
         raise ValueError(
             f"inference steps must be between 1 and the schedule's {num_train_steps} steps, "
             f"got {num_inference_steps}"
         )
-    if spacing == "leading":
+    if spacing is Spacing.LEADING:
         ratio = num_train_steps // num_inference_steps
         steps = np.arange(num_inference_steps) * ratio
         return steps[::-1].astype(np.int64)
     steps = np.round(np.arange(num_train_steps, 0, -num_train_steps / num_inference_steps)) - 1
     return steps.astype(np.int64)
+
+
+def timesteps_for(
+    schedule: Schedule, inference_steps: int, spacing: Spacing | str, *, start_step: int | None = None
+) -> np.ndarray:
+    """The descending training timesteps a ``sample`` call visits [S].
+
+    With ``start_step`` the sub-sequence is built on [0, start_step] (SDEdit).
+    """
+    if start_step is None:
+        return inference_timesteps(schedule.num_steps, inference_steps, spacing)
+    if not 0 <= int(start_step) < schedule.num_steps:
+        raise ValueError(f"start_step must be in [0, {schedule.num_steps - 1}], got {start_step}")
+    return inference_timesteps(int(start_step) + 1, inference_steps, spacing)
 
 
 def step_table(schedule: Schedule, timesteps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

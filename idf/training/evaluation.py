@@ -17,7 +17,7 @@ import jax
 import numpy as np
 
 from idf import diagnostics
-from idf.diffusion import ExactGaussianDenoiser, apply_batched, q_sample, sample, step_table
+from idf.diffusion import Denoiser, ExactGaussianDenoiser, VarianceDenoiser, apply_batched, q_sample, sample, step_table
 from idf.diffusion.reverse import ddpm_posterior, learned_variance
 from idf.diffusion.schedules import Schedule, inference_timesteps
 from idf.energy import GaussianFreeField
@@ -36,7 +36,7 @@ def optimal_eps_mse(power: np.ndarray, alpha_bars: np.ndarray) -> float:
 
 def evaluate_gff(
     key: jax.Array,
-    denoiser: Any,
+    denoiser: Denoiser,
     schedule: Schedule,
     target: GaussianFreeField,
     size: int,
@@ -59,7 +59,7 @@ def evaluate_gff(
     out: dict[str, Any] = {"num_samples": num_samples, "inference_steps": inference_steps, "method": method}
     for name, den in (("model", denoiser), ("exact", ExactGaussianDenoiser(target))):
         result = sample(
-            key, den, schedule, shape, num_samples, inference_steps=inference_steps, spacing=spacing, method=method
+            key, den, schedule, shape, num_samples, inference_steps=inference_steps, spacing=spacing, solver=method
         )
         samples = np.asarray(result.samples, np.float64)
         finite = bool(np.all(np.isfinite(samples)))
@@ -95,7 +95,7 @@ def magnetisation_histogram(fields: np.ndarray, edges: np.ndarray) -> tuple[np.n
 
 def variance_curve(
     key: jax.Array,
-    denoiser: Any,
+    denoiser: VarianceDenoiser,
     schedule: Schedule,
     fields: np.ndarray,
     power: np.ndarray | None = None,

@@ -2,7 +2,7 @@
 conditional Gaussian (dense linear algebra).
 
 Two samplers:
-- the replacement loop of ``sample(known=...)`` with the unconditional exact
+- the replacement loop of ``sample(inpaint=Inpaint(...))`` with the unconditional exact
   denoiser: known sites end exactly at the observation, but the rest is NOT the
   conditional Gaussian (mean off by ≈ 0.38 conditional sd in the worst site,
   for any number of steps); it matches its own exact loop moments;
@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 
 from idf.diagnostics import covariance_from_power
-from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
+from idf.diffusion import ExactGaussianDenoiser, Inpaint, make_schedule, sample, step_table, timesteps_for
 from idf.diffusion.conditioning import conditional_gaussian, inpainting_denoiser, loop_moments
-from idf.diffusion.sample import timesteps_for
 from idf.energy import GaussianFreeField
 
 GFF = GaussianFreeField(mass2=0.3, kT=1.0)
@@ -66,7 +65,7 @@ def test_replacement_keeps_known_sites_and_matches_its_exact_loop():
     y, mask = _problem()
     ab, abp = _table(50)
     out = sample(jax.random.key(1), ExactGaussianDenoiser(GFF), SCHED, SHAPE, N, inference_steps=50,
-                 spacing="trailing", known=(y, mask)).samples
+                 spacing="trailing", inpaint=Inpaint(y, mask)).samples
     out = np.asarray(out)
     np.testing.assert_array_equal(out[:, mask], np.broadcast_to(y.astype(out.dtype)[mask], (N, mask.sum())))
     cov = covariance_from_power(np.asarray(GFF.covariance_spectrum(SHAPE), np.float64))
@@ -84,7 +83,7 @@ def test_exact_conditional_denoiser_samples_the_conditional_gaussian():
     denoiser, mu, cond = inpainting_denoiser(GFF, y, mask)
     ab, abp = _table(200)
     out = np.asarray(sample(jax.random.key(2), denoiser, SCHED, SHAPE, N, inference_steps=200,
-                            spacing="trailing", known=(y, mask)).samples)
+                            spacing="trailing", inpaint=Inpaint(y, mask)).samples)
     np.testing.assert_array_equal(out[:, mask], np.broadcast_to(y.astype(out.dtype)[mask], (N, mask.sum())))
     unk = ~mask.reshape(-1)
     m, c = loop_moments(mu, cond, ab, abp)
@@ -108,7 +107,7 @@ def test_exact_conditional_denoiser_1000_steps_matches_the_conditional_directly(
     y, mask = _problem()
     denoiser, mu, cond = inpainting_denoiser(GFF, y, mask)
     out = sample(jax.random.key(4), denoiser, SCHED, SHAPE, N, inference_steps=1000, spacing="trailing",
-                 known=(y, mask)).samples
+                 inpaint=Inpaint(y, mask)).samples
     unk = ~mask.reshape(-1)
     _assert_close(*_moments(out, mask), mu.reshape(-1)[unk], np.diag(cond)[unk], N)
 

@@ -11,6 +11,8 @@ from idf import _tracing
 from idf.diagnostics import empirical_power, gaussian_kl, reverse_output_variance
 from idf.diffusion import (
     ExactGaussianDenoiser,
+    Guidance,
+    Start,
     forward_trajectory,
     inference_timesteps,
     make_schedule,
@@ -41,7 +43,7 @@ def test_ddim50_mode_variances_equal_exact_recursion(eta, spacing):
     s = make_schedule("linear", 1000)
     n = 8192
     out = sample(jax.random.key(3), ExactGaussianDenoiser(GFF), s, SHAPE, n,
-                 inference_steps=50, method="ddim", eta=eta, spacing=spacing, keep=1)
+                 inference_steps=50, solver="ddim", eta=eta, spacing=spacing, keep=1)
     v = _exact_variance(s, 50, spacing, "ddim", eta)
     _assert_modes_match(out.samples, v, n)
     # The recursion is not the target: 50 DDIM steps leave a visible, exact bias.
@@ -52,7 +54,7 @@ def test_ddpm1000_mode_variances_equal_exact_recursion():
     s = make_schedule("linear", 1000)
     n = 8192
     out = sample(jax.random.key(4), ExactGaussianDenoiser(GFF), s, SHAPE, n,
-                 inference_steps=1000, method="ddpm", keep=1)
+                 inference_steps=1000, solver="ddpm", keep=1)
     v = _exact_variance(s, 1000, "leading", "ddpm", 0.0)
     _assert_modes_match(out.samples, v, n)
     assert gaussian_kl(v, POWER) < 0.006  # 1000 DDPM steps nearly reach the target
@@ -65,7 +67,7 @@ def test_ddim_eta0_is_deterministic_and_its_gain_is_exact():
     s = make_schedule("cosine", 1000)
     x_T = jax.random.normal(jax.random.key(5), (16, *SHAPE))
     run = lambda key: sample(key, ExactGaussianDenoiser(GFF), s, SHAPE, 16, inference_steps=20,  # noqa: E731
-                             method="ddim", eta=0.0, x_T=x_T, keep=1).samples
+                             solver="ddim", eta=0.0, start=Start(x_T), keep=1).samples
     a, b = run(jax.random.key(0)), run(jax.random.key(1))
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     fourier = lambda v: np.fft.fft2(np.asarray(v, np.float64), norm="ortho")  # noqa: E731
@@ -77,24 +79,25 @@ def test_ddim_eta0_is_deterministic_and_its_gain_is_exact():
 def test_temperature_scales_the_output_covariance_exactly():
     s = make_schedule("linear", 1000)
     x_T = jax.random.normal(jax.random.key(6), (8, *SHAPE))
-    kw = dict(inference_steps=25, method="ddim", eta=0.0, keep=1)
-    cold = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, x_T=x_T, **kw).samples
-    hot = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, x_T=2.0 * x_T, temperature=4.0,
+    kw = dict(inference_steps=25, solver="ddim", eta=0.0, keep=1)
+    cold = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, start=Start(x_T), **kw).samples
+    hot = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, start=Start(2.0 * x_T), temperature=4.0,
                  **kw).samples
     np.testing.assert_allclose(np.asarray(hot), 2.0 * np.asarray(cold), rtol=1e-4, atol=1e-5)
 
 
 def test_continuous_parameters_do_not_recompile_but_structure_does():
     s = make_schedule("linear", 200)
-    kw = dict(inference_steps=10, method="ddim", keep=2, guidance_energy=GFF, metric_energy=GFF)
-    sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 4, **kw)
+    kw = dict(inference_steps=10, solver="ddim", keep=2, metric_energy=GFF)
+    sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 4, guidance=Guidance(GFF), **kw)
     before = _tracing.traces("reverse_sample")
     for eta, temp, scale, m2 in [(0.3, 0.5, 0.1, 2.0), (1.0, 2.0, -1.0, 0.5)]:
         g = GaussianFreeField(mass2=m2)
         sample(jax.random.key(1), ExactGaussianDenoiser(g), make_schedule("linear", 200, 2e-4, 0.03), SHAPE, 4,
-               eta=eta, temperature=temp, guidance_scale=scale, spacing="trailing", **kw)
+               eta=eta, temperature=temp, guidance=Guidance(GFF, scale), spacing="trailing", **kw)
     assert _tracing.traces("reverse_sample") == before
-    sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 4, conserve_energy=True, **kw)
+    sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 4, conserve_energy=True, guidance=Guidance(GFF),
+           **kw)
     assert _tracing.traces("reverse_sample") == before + 1
 
 
@@ -133,8 +136,8 @@ def test_guidance_changes_the_samples():
     s = make_schedule("linear", 1000)
     kw = dict(inference_steps=20, keep=1)
     base = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, **kw).samples
-    guided = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, guidance_energy=GFF,
-                    guidance_scale=0.5, guidance_form="scaled", **kw).samples
+    guided = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8,
+                    guidance=Guidance(GFF, 0.5, "scaled"), **kw).samples
     assert float(jnp.max(jnp.abs(base - guided))) > 1e-2
 
 
@@ -168,8 +171,10 @@ def test_a_diverging_sample_is_frozen_at_its_last_finite_state_and_reported():
     from idf.energy import Phi4
 
     schedule = make_schedule("linear", 1000)
-    kwargs = dict(inference_steps=20, guidance_energy=Phi4(mass2=-4.0, coupling=3.0), keep=8)
-    res = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance_scale=5.0, **kwargs)
+    phi4 = Phi4(mass2=-4.0, coupling=3.0)
+    kwargs = dict(inference_steps=20, keep=8)
+    res = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance=Guidance(phi4, 5.0),
+                 **kwargs)
     diverged = np.asarray(res.diverged)
     assert (diverged >= 0).all()  # φ⁴'s cubic score outgrows the noise under document-form guidance
     traj, samples = np.asarray(res.trajectory), np.asarray(res.samples)
@@ -180,5 +185,6 @@ def test_a_diverging_sample_is_frozen_at_its_last_finite_state_and_reported():
         np.testing.assert_array_equal(traj[-1, b], traj[s, b])
     message = divergence_report(res)
     assert f"first at step {diverged.min() + 1} of 20" in message and "guidance scale" in message
-    calm = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance_scale=0.0, **kwargs)
+    calm = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), schedule, SHAPE, 8, guidance=Guidance(phi4, 0.0),
+                  **kwargs)
     assert (np.asarray(calm.diverged) == -1).all() and divergence_report(calm) is None

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from idf.diagnostics import radial_average, radial_power_spectrum, reverse_output_variance, shell_z_scores
-from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
+from idf.diffusion import ExactGaussianDenoiser, Start, make_schedule, sample, step_table
 from idf.diffusion.conditioning import band_mask
 from idf.diffusion.multiscale import (
+    MultiscaleOptions,
     TruncatedSpectrum,
     coarse_lattice_mismatch,
     exact_multiscale_power,
@@ -24,7 +25,7 @@ from idf.diffusion.multiscale import (
     upsample,
     upsample_power,
 )
-from idf.diffusion.sample import timesteps_for
+from idf.diffusion.schedules import timesteps_for
 from idf.energy import GaussianFreeField
 
 GFF = GaussianFreeField(mass2=0.3, kT=1.0)
@@ -34,10 +35,10 @@ FAST_SCALES = (8, 16, 32)  # sampling checks
 Z_TOL = 4.5
 
 
-@pytest.mark.parametrize("method", ["spectral", "bilinear"])
-def test_upsampling_reproduces_the_coarse_sites(method):
+@pytest.mark.parametrize("upsampling", ["spectral", "bilinear"])
+def test_upsampling_reproduces_the_coarse_sites(upsampling):
     x = jax.random.normal(jax.random.key(0), (3, 8, 12))
-    y = upsample(x, (16, 36), method)
+    y = upsample(x, (16, 36), upsampling)
     np.testing.assert_allclose(np.asarray(y[:, ::2, ::3]), np.asarray(x), atol=1e-5)
 
 
@@ -52,18 +53,18 @@ def test_spectral_upsampling_multiplies_band_modes_by_r():
     np.testing.assert_allclose(y_hat[:, ii[0], ii[1]], 4.0 * c_hat[:, inner][:, :, inner], atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["spectral", "bilinear"])
-def test_upsample_power_is_the_exact_mode_variance(method):
+@pytest.mark.parametrize("upsampling", ["spectral", "bilinear"])
+def test_upsample_power_is_the_exact_mode_variance(upsampling):
     """Against the dense covariance of the upsampled field: U·C·Uᵀ in Fourier."""
     p = np.asarray(GFF.covariance_spectrum((6, 6)), np.float64)
     eye = jnp.eye(36, dtype=jnp.float32).reshape(36, 6, 6)
-    u = np.asarray(upsample(eye, (12, 12), method), np.float64).reshape(36, 144).T  # [144, 36]
+    u = np.asarray(upsample(eye, (12, 12), upsampling), np.float64).reshape(36, 144).T  # [144, 36]
     from idf.diagnostics import covariance_from_power
 
     cov = u @ covariance_from_power(p) @ u.T
     f = np.fft.fft2(np.eye(144).reshape(144, 12, 12), norm="ortho").reshape(144, 144)
     exact = np.real(np.einsum("ki,ij,kj->k", f, cov, f.conj())).reshape(12, 12)
-    np.testing.assert_allclose(upsample_power(p, (12, 12), method), exact, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(upsample_power(p, (12, 12), upsampling), exact, rtol=1e-5, atol=1e-8)
 
 
 def test_truncated_target_scales_and_differs_from_the_coarse_gff():
@@ -80,7 +81,7 @@ def test_mode_gains_compose_to_reverse_output_variance():
     p = np.asarray(GFF.covariance_spectrum((8, 8)), np.float64)
     ab, abp = step_table(SCHED, timesteps_for(SCHED, 50, "trailing"))
     for sampler, eta in [("ddim", 0.0), ("ddim", 1.0), ("ddpm", 0.0)]:
-        g2, nz = mode_gains(p, ab, abp, sampler=sampler, eta=eta)
+        g2, nz = mode_gains(p, ab, abp, solver=sampler, eta=eta)
         ref = reverse_output_variance(p, ab, abp, method="ddpm" if sampler == "ddpm" else "ddim", eta=eta)
         np.testing.assert_allclose(g2 + nz, ref, rtol=1e-12)
 
@@ -98,7 +99,7 @@ def test_sdedit_start_step_truncates_the_table():
 def test_start_step_none_keeps_the_old_loop():
     kw = dict(inference_steps=10, spacing="leading")
     a = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), SCHED, (8, 8), 4, **kw).samples
-    b = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), SCHED, (8, 8), 4, start_step=None, **kw).samples
+    b = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), SCHED, (8, 8), 4, start=Start(step=None), **kw).samples
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
@@ -110,16 +111,17 @@ def _assert_spectra(result, exact):
     assert worst < Z_TOL, f"max |z| over shells = {worst:.2f}"
 
 
-@pytest.mark.parametrize("method,upsampling", [("sdedit", "spectral"), ("cascade", "spectral")])
-def test_multiscale_spectrum_matches_the_exact_pipeline(method, upsampling):
-    kw = dict(method=method, upsampling=upsampling, t_star=0.3, inference_steps=50)
-    res = multiscale_sample(jax.random.key(7), GFF, SCHED, FAST_SCALES, 256, **kw)
+@pytest.mark.parametrize("refinement,upsampling", [("sdedit", "spectral"), ("cascade", "spectral")])
+def test_multiscale_spectrum_matches_the_exact_pipeline(refinement, upsampling):
+    options = MultiscaleOptions(refinement=refinement, upsampling=upsampling, t_star=0.3, inference_steps=50)
+    res = multiscale_sample(jax.random.key(7), GFF, SCHED, FAST_SCALES, 256, options)
     assert [x.shape for x in res.samples] == [(256, s, s) for s in FAST_SCALES]
-    _assert_spectra(res, exact_multiscale_power(GFF, SCHED, FAST_SCALES, **kw))
+    _assert_spectra(res, exact_multiscale_power(GFF, SCHED, FAST_SCALES, options))
 
 
 def test_cascade_keeps_the_coarse_modes_exactly():
-    res = multiscale_sample(jax.random.key(3), GFF, SCHED, (8, 16), 4, method="cascade", inference_steps=10)
+    res = multiscale_sample(jax.random.key(3), GFF, SCHED, (8, 16), 4,
+                            MultiscaleOptions(refinement="cascade", inference_steps=10))
     coarse = np.fft.fft2(np.asarray(res.samples[0], np.float64), norm="ortho")
     fine = np.fft.fft2(np.asarray(res.samples[1], np.float64), norm="ortho")
     mask = band_mask((8, 8), (16, 16))
@@ -133,20 +135,21 @@ def test_cascade_is_exact_where_the_sampler_is():
     power equals the fine GFF's to 2 % in every mode; SDEdit at t* = 0.5 does
     not at t* = 0.2 (ᾱ = 0.66: the modes the coarse scale lacks start too quiet).
     At t* = 0.5 on the linear schedule ᾱ = 0.079 and SDEdit is within 4 %."""
-    kw = dict(sampler="ddim", spacing="trailing")
+    kw = dict(solver="ddim", spacing="trailing")
     p = np.asarray(GFF.covariance_spectrum((64, 64)), np.float64)
-    cascade = exact_multiscale_power(GFF, SCHED, SCALES, method="cascade", inference_steps=1000, **kw)[-1]
-    sdedit = exact_multiscale_power(GFF, SCHED, SCALES, method="sdedit", t_star=0.2, inference_steps=200, **kw)[-1]
+    cascade = exact_multiscale_power(GFF, SCHED, SCALES, MultiscaleOptions("cascade", inference_steps=1000, **kw))[-1]
+    sdedit = exact_multiscale_power(GFF, SCHED, SCALES,
+                                    MultiscaleOptions("sdedit", t_star=0.2, inference_steps=200, **kw))[-1]
     assert np.max(np.abs(cascade / p - 1)) < 0.02
     assert np.max(np.abs(sdedit / p - 1)) > 0.2
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method,upsampling", [("sdedit", "bilinear"), ("cascade", "bilinear")])
-def test_multiscale_spectrum_bilinear_slow(method, upsampling):
-    kw = dict(method=method, upsampling=upsampling, t_star=0.7, inference_steps=50)
-    res = multiscale_sample(jax.random.key(8), GFF, SCHED, (32, 64, 128), 512, **kw)
-    _assert_spectra(res, exact_multiscale_power(GFF, SCHED, (32, 64, 128), **kw))
+@pytest.mark.parametrize("refinement,upsampling", [("sdedit", "bilinear"), ("cascade", "bilinear")])
+def test_multiscale_spectrum_bilinear_slow(refinement, upsampling):
+    options = MultiscaleOptions(refinement=refinement, upsampling=upsampling, t_star=0.7, inference_steps=50)
+    res = multiscale_sample(jax.random.key(8), GFF, SCHED, (32, 64, 128), 512, options)
+    _assert_spectra(res, exact_multiscale_power(GFF, SCHED, (32, 64, 128), options))
 
 
 def test_cli_writes_every_scale(tmp_path, capsys):
@@ -187,25 +190,26 @@ def test_cli_bad_arguments_exit_2_with_one_line(argv, tmp_path, capsys):
 def test_moving_t_star_or_the_energy_does_not_recompile():
     from idf import _tracing
 
-    kw = dict(method="sdedit", inference_steps=10)
-    multiscale_sample(jax.random.key(0), GFF, SCHED, (8, 16), 4, t_star=0.4, **kw)
+    kw = dict(refinement="sdedit", inference_steps=10)
+    multiscale_sample(jax.random.key(0), GFF, SCHED, (8, 16), 4, MultiscaleOptions(t_star=0.4, **kw))
     before = _tracing.traces("reverse_sample")
-    multiscale_sample(jax.random.key(1), GaussianFreeField(mass2=0.7, kT=2.0), SCHED, (8, 16), 4, t_star=0.6, **kw)
+    multiscale_sample(jax.random.key(1), GaussianFreeField(mass2=0.7, kT=2.0), SCHED, (8, 16), 4,
+                      MultiscaleOptions(t_star=0.6, **kw))
     assert _tracing.traces("reverse_sample") == before
 
 
 def test_per_scale_step_counts():
-    one = exact_multiscale_power(GFF, SCHED, SCALES, method="cascade", inference_steps=50)
-    each = exact_multiscale_power(GFF, SCHED, SCALES, method="cascade", inference_steps=(50, 50, 50))
+    one = exact_multiscale_power(GFF, SCHED, SCALES, MultiscaleOptions("cascade", inference_steps=50))
+    each = exact_multiscale_power(GFF, SCHED, SCALES, MultiscaleOptions("cascade", inference_steps=(50, 50, 50)))
     for a, b in zip(one, each, strict=True):
         np.testing.assert_array_equal(a, b)
     # more steps on the cheap coarse scales shrink the coarse modes' bias
-    more = exact_multiscale_power(GFF, SCHED, SCALES, method="cascade", inference_steps=(400, 200, 50))
+    more = exact_multiscale_power(GFF, SCHED, SCALES, MultiscaleOptions("cascade", inference_steps=(400, 200, 50)))
     band = band_mask((16, 16), (64, 64))
     p = np.asarray(GFF.covariance_spectrum((64, 64)), np.float64)
     assert np.max(np.abs(more[-1] / p - 1)[band]) < 0.5 * np.max(np.abs(one[-1] / p - 1)[band])
     with pytest.raises(ValueError):
-        exact_multiscale_power(GFF, SCHED, SCALES, inference_steps=(50, 50))
+        exact_multiscale_power(GFF, SCHED, SCALES, MultiscaleOptions(inference_steps=(50, 50)))
 
 
 def test_radial_spectrum_shells_and_exact_stderr():

@@ -36,9 +36,10 @@ def with_constant_v(model, v):
 
 @pytree_dataclass
 class FixedVariance:
-    """A denoiser that hides ``learns_variance``: the loop falls back to β̃."""
+    """A denoiser that declares ``learns_variance`` False: the loop falls back to β̃."""
 
     inner: UNetDenoiser
+    learns_variance = False  # not a field: the Denoiser protocol's class attribute
 
     def __call__(self, x_t, t, alpha_bar, condition=None):
         return self.inner(x_t, t, alpha_bar, condition)
@@ -104,7 +105,7 @@ def test_beta_tilde_fraction_reproduces_the_fixed_variance_loop(steps):
     # v = −1 everywhere means v' = 0, σ² = β̃ bit for bit: the DDPM loop must draw the same
     # samples as the fixed-variance loop with the same ε̂ and keys (full chain and strided).
     den = net(-1.0)
-    kw = dict(inference_steps=steps, method="ddpm", keep=1)
+    kw = dict(inference_steps=steps, solver="ddpm", keep=1)
     learned = sample(jax.random.key(3), den, SCHEDULE, (8, 8), 6, **kw)
     fixed = sample(jax.random.key(3), FixedVariance(den), SCHEDULE, (8, 8), 6, **kw)
     assert bool(jnp.all(jnp.isfinite(learned.samples)))
@@ -113,10 +114,10 @@ def test_beta_tilde_fraction_reproduces_the_fixed_variance_loop(steps):
 
 def test_ddpm_uses_the_learned_variance_and_ddim_ignores_it():
     wide = net(1.0)  # v' = 1: σ² = β
-    kw = dict(inference_steps=10, method="ddpm", keep=1)
+    kw = dict(inference_steps=10, solver="ddpm", keep=1)
     ddpm = sample(jax.random.key(3), wide, SCHEDULE, (8, 8), 6, **kw).samples
     assert not np.allclose(ddpm, sample(jax.random.key(3), FixedVariance(wide), SCHEDULE, (8, 8), 6, **kw).samples)
-    ddim = dict(inference_steps=10, method="ddim", eta=1.0, keep=1)
+    ddim = dict(inference_steps=10, solver="ddim", eta=1.0, keep=1)
     np.testing.assert_array_equal(
         sample(jax.random.key(3), wide, SCHEDULE, (8, 8), 6, **ddim).samples,
         sample(jax.random.key(3), FixedVariance(wide), SCHEDULE, (8, 8), 6, **ddim).samples,

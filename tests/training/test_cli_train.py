@@ -96,7 +96,7 @@ def test_hybrid_and_energy_runs_write_checkpoints_that_sample(tmp_path, capsys, 
         assert info["training"]["objective"] == {"loss": "eps_mse", "vlb_weight": None}
     schedule = make_schedule(**info["schedule"])
     for method in ("ddpm", "ddim"):
-        res = sample(jax.random.key(0), den, schedule, (8, 8), 8, inference_steps=10, method=method)
+        res = sample(jax.random.key(0), den, schedule, (8, 8), 8, inference_steps=10, solver=method)
         assert bool(jnp.all(jnp.isfinite(res.samples)))
     assert main(["evaluate", "--checkpoint", out, "--n", "64", "--inference-steps", "5"]) == 0
     assert "Fourier KL" in capsys.readouterr().out
