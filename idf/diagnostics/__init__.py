@@ -7,6 +7,8 @@ from idf.diagnostics.distances import (
     fourier_kl_bias,
     frechet_distance,
     moment_kl,
+    moment_kl_bias,
+    self_conjugate_modes,
 )
 from idf.diagnostics.gaussian import (
     forward_entropy,
@@ -49,6 +51,8 @@ __all__ = [
     "frechet_distance",
     "gaussian_kl",
     "moment_kl",
+    "moment_kl_bias",
+    "self_conjugate_modes",
     "reverse_mode_gains",
     "reverse_output_variance",
     "shannon_entropy",
