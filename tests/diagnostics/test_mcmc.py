@@ -126,3 +126,19 @@ def test_binder_of_gaussian_magnetisation_is_zero():
     obs = phi4_observables(x)
     assert abs(obs["binder"]) < 4 * obs["binder_error"]
     assert abs(obs["p_positive"] - 0.5) < 4 * obs["p_positive_error"]
+
+
+def test_binder_error_counts_the_correlation_of_m2_and_m4():
+    """For i.i.d. Gaussian m the delta method gives sd(U₄) = √(8/3)/√n per draw
+    (g₄²·96 + g₂²·2 + 2g₄g₂·12 = 8/3 with σ = 1); treating ⟨m²⟩ and ⟨m⁴⟩ as
+    independent gives √(56/3)/√n, 2.6× too large. The error must match the
+    spread of U₄ over 300 replicate runs (SE of an s.d. from R runs ≈ sd/√(2R) = 4 %;
+    allowed: 12 %, and the independent-error figure is rejected)."""
+    rng = np.random.default_rng(5)
+    n, reps = 4000, 300
+    runs = [phi4_observables(rng.normal(size=(4, n // 4, 1, 1))) for _ in range(reps)]
+    spread = np.std([r["binder"] for r in runs], ddof=1)
+    quoted = np.mean([r["binder_error"] for r in runs])
+    assert quoted == pytest.approx(spread, rel=0.12), (quoted, spread)
+    assert quoted == pytest.approx(np.sqrt(8 / 3 / n), rel=0.12)
+    assert np.sqrt(56 / 3 / n) > 2 * spread  # what the old propagation quoted
