@@ -67,7 +67,7 @@ def forward_run(data_name: str, size: int, batch: int, mass2: float, kT: float, 
             given = data.image_field(size) if field is None else field
             x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (batch, *shape))
         else:
-            x0 = jnp.asarray(phi4_configurations(size, mass2, coupling, kT, batch, seed)["fields"], dtype)
+            x0 = jnp.asarray(phi4_configurations(size, mass2, coupling, kT, batch, seed).fields, dtype)
         res = forward_trajectory(key_noise, x0, sched, guidance_energy=energy if guided else None,
                                  guidance_strength=jnp.asarray(strength, dtype), metric_energy=energy)
         idx = subsample_frames(num_steps + 1, MAX_FRAMES)

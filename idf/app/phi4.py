@@ -2,34 +2,43 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
 from idf.app._common import ran
-from idf.app.timing import timed
-from idf.energy import (
-    Phi4,
-)
+from idf.app.timing import Timing, timed
+from idf.energy import Phi4
+from idf.samplers import HMC, run_chains
+
+# The HMC run: fixed step size (dual-averaging adaptation is left off so the
+# pages show a plain, reproducible HMC run), BURN_IN + NUM_STEPS steps in all.
+STEP_SIZE, NUM_LEAPFROG, BURN_IN, NUM_STEPS = 0.1, 10, 300, 50
+
+
+class Phi4Configurations(NamedTuple):
+    """``fields`` [chains, size, size]: each chain's last state; ``acceptance``:
+    the mean acceptance probability over chains and kept steps."""
+
+    fields: np.ndarray
+    acceptance: float
+    timing: Timing
 
 
 @st.cache_data(max_entries=16, show_spinner="HMC on φ⁴ …")
-def phi4_configurations(size: int, mass2: float, coupling: float, kT: float, chains: int, seed: int) -> dict:
-    """φ⁴ fields [chains, size, size] after 300 HMC burn-in steps (ε = 0.1, L = 10).
-
-    The step size is fixed: dual-averaging adaptation is left off so the page
-    shows a plain, reproducible HMC run.
-    """
+def phi4_configurations(size: int, mass2: float, coupling: float, kT: float, chains: int,
+                        seed: int) -> Phi4Configurations:
+    """φ⁴ fields [chains, size, size] after BURN_IN HMC burn-in steps and NUM_STEPS
+    more (ε = STEP_SIZE, L = NUM_LEAPFROG), from 0.1·N(0, 1) starts."""
     ran()
-    from idf.samplers import HMC, run_chains
-
     energy = Phi4(mass2=mass2, coupling=coupling, kT=kT)
     key_init, key_run = jax.random.split(jax.random.key(seed))
     x_init = 0.1 * jax.random.normal(key_init, (chains, size, size), jnp.result_type(float))
     with timed("HMC on φ⁴") as timing:
-        result = run_chains(HMC(step_size=0.1, num_leapfrog=10), energy, key_run, x_init, 50,
-                            burn_in=300, thin=50, warn=False)
+        result = run_chains(HMC(step_size=STEP_SIZE, num_leapfrog=NUM_LEAPFROG), energy, key_run, x_init,
+                            NUM_STEPS, burn_in=BURN_IN, thin=NUM_STEPS, warn=False)
         fields = np.asarray(jax.block_until_ready(result.positions[:, -1]))
-    return {"fields": fields, "acceptance": float(np.mean(np.asarray(result.acceptance_prob))),
-            "timing": timing}
+    return Phi4Configurations(fields, float(np.mean(np.asarray(result.acceptance_prob))), timing)

@@ -4,9 +4,10 @@ boxes, shared by the pages.
 Each row is (URL name, library field, label, low, high, default, step). The
 toys have one table everywhere; the lattice energies' defaults differ by page
 (the Energy page opens on the document's improper default, the Arena on a
-proper one), so those tables stay with their pages. A typed φ has the same
-controls and URL names (``expr``, ``params``, ``custom_kT``) on every page, so
-a link's expression carries from one page to another.
+proper one), so those tables stay with each page (the Energy page's in
+``idf.app.energy.PARAMS``, beside the config whose defaults they are). A typed
+φ has the same controls and URL names (``expr``, ``params``, ``custom_kT``) on
+every page, so a link's expression carries from one page to another.
 """
 
 from __future__ import annotations
