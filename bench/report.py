@@ -57,7 +57,8 @@ def bench_block(results: dict, heading: str) -> list[str]:
 
 
 def load_block(runs: dict[str, dict]) -> list[str]:
-    out = ["### Load test", "", "| run | date | page | slider changes | errors | p50 | p90 | p99 | first view (median) |",
+    out = ["### Load test", "",
+           "| run | date | page | slider changes | errors | p50 | p90 | p99 | first view (median) |",
            "|---|---|---|---|---|---|---|---|---|"]
     for label, r in runs.items():
         lat = r["latency_s"]
