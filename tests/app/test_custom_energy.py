@@ -28,3 +28,15 @@ def test_bad_parameters_are_explained():
     at = page("energy", energy="custom", params="m2=abc").run()
     assert_clean(at)
     assert any("NAME=NUMBER" in c.value for c in at.code)
+
+
+def test_custom_view_returns_a_typed_result():
+    from idf.app import energy
+
+    cfg = energy.EnergyPageConfig("custom", energy.default_params("custom"), size=8)
+    view = energy.custom_view(cfg)
+    assert isinstance(view, energy.CustomView) and view.error is None and view.improper is None
+    assert view.field.source is energy.FieldSource.MALA and view.field.values.shape == (8, 8)
+    assert 0.0 < view.field.acceptance <= 1.0 and view.field.step_size > 0.0
+    bad = energy.custom_view(energy.EnergyPageConfig("custom", (("kT", 1.0),), source="x.real"))
+    assert "attribute" in bad.error and bad.field is None

@@ -1,6 +1,7 @@
 """Energy landscape page: the improper default is an error (not a crash), a
 mass fixes it, every energy renders, bad URLs warn."""
 
+import pytest
 from conftest import assert_clean, page
 
 
@@ -55,3 +56,18 @@ def test_weights_survive_switching_energies():
     at.selectbox(key="energy.energy").select("lattice").run()
     assert_clean(at)
     assert at.slider(key="energy.lattice.m2").value == 12.0
+
+
+def test_the_config_defaults_are_the_pages_and_the_views_are_typed():
+    from idf.app import energy
+
+    cfg = energy.DEFAULTS
+    assert cfg.energy == "lattice" and cfg.size == 16 and cfg.seed == 0
+    assert dict(cfg.params) == {row[1]: row[5] for row in energy.PARAMS["lattice"]}
+    view = energy.energy_view(cfg)
+    assert isinstance(view, energy.LatticeView) and "m²" in view.improper
+    assert view.field.source is energy.FieldSource.WHITE_NOISE and view.field.values.shape == (16, 16)
+    assert view.a_min == pytest.approx(-4.0) and view.spectrum.shape == (16, 16)
+    assert view.field.terms["total"] == pytest.approx(sum(v for k, v in view.field.terms.items() if k != "total"))
+    toy = energy.energy_view(energy.EnergyPageConfig("banana", energy.default_params("banana")))
+    assert isinstance(toy, energy.ToyView) and toy.samples.shape == (energy.TOY_SAMPLES, 2)

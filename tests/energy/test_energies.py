@@ -1,13 +1,17 @@
 """Energies: identities, exact spectra, normalisability, tracing."""
 
+import inspect
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from idf.energy import (
+    ENERGIES,
     Banana,
     Donut,
+    Energy,
     Funnel,
     GaussianFreeField,
     GaussianMixture,
@@ -18,6 +22,7 @@ from idf.energy import (
     laplacian_eigenvalues,
     make_energy,
     neighbour_products,
+    parse_energy,
     shannon_entropy,
 )
 
@@ -219,3 +224,22 @@ def test_make_energy_by_name():
     assert make_energy("phi4", coupling=3, unused=1).coupling == 3.0
     with pytest.raises(ValueError, match="choose one of"):
         make_energy("nope")
+
+
+def test_every_energy_takes_the_same_check_normalizable_call():
+    """One interface: check_normalizable(shape=None, *, key=None) everywhere, the
+    body written once (on Energy), and improper_reason the only thing refined."""
+    energies = [cls() for cls in ENERGIES.values()] + [parse_energy("0.5*sum(grad(x)**2) + 0.5*sum(x**2)")]
+    for energy in energies:
+        assert type(energy).check_normalizable is Energy.check_normalizable, type(energy).__name__
+        params = inspect.signature(type(energy).improper_reason).parameters
+        assert list(params) == ["self", "shape", "key"] and params["key"].kind is inspect.Parameter.KEYWORD_ONLY
+        proper = energy.improper_reason(None, key=jax.random.key(1)) is None
+        assert energy.is_normalizable((8, 8), key=jax.random.key(1)) is proper
+        if proper:
+            energy.check_normalizable(None, key=jax.random.key(1))
+        else:
+            with pytest.raises(ImproperEnergyError):
+                energy.check_normalizable(None, key=jax.random.key(1))
+    with pytest.raises(TypeError):
+        Energy()  # abstract: an energy must define energy()
