@@ -2,6 +2,8 @@
 spectrum A(k) with the normalisability verdict, and for toys the contours and
 score arrows."""
 
+from typing import Any
+
 import streamlit as st
 
 from idf import app as ui
@@ -39,6 +41,15 @@ def field_caption(field: energy.DrawnField) -> str:
     return "exact sample"
 
 
+def show_field(field: energy.DrawnField, left: Any, right: Any, terms_title: str) -> tuple[Any, Any]:
+    """The field's heatmap in ``left`` and its energy terms in ``right``: returns both figures."""
+    fig_field = viz.field_heatmap(field.values, title=f"A field: {field_caption(field)}")
+    left.plotly_chart(fig_field, key="field")
+    fig_terms = viz.bar_figure(field.terms, y_title="energy (kT units at kT = 1)", title=terms_title)
+    right.plotly_chart(fig_terms, key="terms")
+    return fig_field, fig_terms
+
+
 def custom_page(config: energy.EnergyPageConfig) -> None:
     """The Energy page for a typed φ: parse, probe, one MALA field, its terms."""
     view = energy.custom_view(config)
@@ -56,11 +67,7 @@ def custom_page(config: energy.EnergyPageConfig) -> None:
     for line in view.report:
         st.warning(line)
     left, right = st.columns(2)
-    fig_field = viz.field_heatmap(view.field.values, title=f"A field: {field_caption(view.field)}")
-    left.plotly_chart(fig_field, key="field")
-    fig_terms = viz.bar_figure(view.field.terms, y_title="energy (kT units at kT = 1)",
-                               title="φ of this field, split into its top-level terms")
-    right.plotly_chart(fig_terms, key="terms")
+    fig_field, fig_terms = show_field(view.field, left, right, "φ of this field, split into its top-level terms")
     kT, size, seed = dict(config.params)["kT"], config.size, config.seed
     run_config = {"page": "energy", "energy": "custom", "expr": config.source, "params": config.params_text,
                   "kT": kT, "size": size, "seed": seed}
@@ -125,11 +132,7 @@ else:
     else:
         st.success("Normalisable: λ > 0 bounds φ⁴ from below.", icon="✅")
     left, right = st.columns(2)
-    fig_field = viz.field_heatmap(view.field.values, title=f"A field: {field_caption(view.field)}")
-    left.plotly_chart(fig_field, key="field")
-    fig_terms = viz.bar_figure(view.field.terms, y_title="energy (kT units at kT = 1)",
-                               title="φ of this field, split into its terms")
-    right.plotly_chart(fig_terms, key="terms")
+    fig_field, fig_terms = show_field(view.field, left, right, "φ of this field, split into its terms")
     figures.update(field=fig_field, terms=fig_terms)
     arrays["field"] = view.field.values
     if view.spectrum is not None:
