@@ -6,47 +6,49 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, data, forward, snippet, uploads
+from idf.app import _common, forward, snippet, uploads
+from idf.app.forward import ForwardConfig
 from idf.diffusion import SCHEDULES
 from idf.io.uploads import fit_field, standardise
 
 st.title("➡️ Forward diffusion")
 st.caption("x_t = √(1−β_t)·x_{t−1} + √β_t·ε, so q(x_t | x₀) = N(√ᾱ_t·x₀, (1−ᾱ_t)·I).")
 
+D = ForwardConfig()  # the page's defaults
 c = ui.Controls("forward")
-data_options = ["gff", "image"] + (["phi4"] if data.samplers_available() else []) + ["upload"]
 data_labels = {
     "gff": "GFF sample (exact)",
     "image": "shipped image (assets/idf_pattern.png)",
     "phi4": "φ⁴ configurations (HMC)",
     "upload": "your own field or image (upload)",
 }
-data_name = c.select("data", "data x₀", data_options, "gff", format_func=data_labels.get)
+data_name = c.select("data", "data x₀", list(forward.DATA), D.data, format_func=data_labels.get)
 upload = uploads.field_uploader("forward.upload_file", "your field or image") if data_name == "upload" else None
-size = c.int_slider("L", "lattice side L", 4, 32, 16)
-batch = c.int_slider("batch", "batch size B (fields diffused together)", 4, 128, 32, 4)
-coupling = 8.0
+size = c.int_slider("L", "lattice side L", 4, 32, D.size)
+batch = c.int_slider("batch", "batch size B (fields diffused together)", 4, 128, D.batch, 4)
+coupling = D.coupling
 if data_name == "phi4":
-    mass2 = c.slider("phi4_m2", "φ⁴ m²", -6.0, 2.0, -4.0, 0.1)
-    coupling = c.slider("phi4_lam", "φ⁴ λ", 0.5, 12.0, 8.0, 0.1)
+    mass2 = c.slider("phi4_m2", "φ⁴ m²", -6.0, 2.0, forward.PHI4_MASS2, 0.1)
+    coupling = c.slider("phi4_lam", "φ⁴ λ", 0.5, 12.0, D.coupling, 0.1)
     kT = 1.0
 else:
-    mass2 = c.slider("m2", "GFF m² (data and metric φ)", 0.05, 5.0, 1.0, 0.05)
-    kT = c.slider("kT", "GFF kT", 0.1, 5.0, 1.0, 0.05)
-schedule = c.select("schedule", "noise schedule", list(SCHEDULES), "linear")
-num_steps = c.int_slider("T", "training steps T", 10, 2000, 1000, 10)
-beta_start, beta_end = 1e-4, 0.02
+    mass2 = c.slider("m2", "GFF m² (data and metric φ)", 0.05, 5.0, D.mass2, 0.05)
+    kT = c.slider("kT", "GFF kT", 0.1, 5.0, D.kT, 0.05)
+schedule = c.select("schedule", "noise schedule", list(SCHEDULES), D.schedule)
+num_steps = c.int_slider("T", "training steps T", 10, 2000, D.num_steps, 10)
+beta_start, beta_end = D.beta_start, D.beta_end
 if schedule == "linear":
-    beta_start = c.slider("beta_start", "β_start", 1e-5, 5e-3, 1e-4, 1e-5, help="linear schedule only", fmt="%.5f")
-    beta_end = c.slider("beta_end", "β_end", 5e-3, 0.1, 0.02, 1e-3, help="linear schedule only", fmt="%.3f")
+    beta_start = c.slider("beta_start", "β_start", 1e-5, 5e-3, D.beta_start, 1e-5, help="linear schedule only",
+                          fmt="%.5f")
+    beta_end = c.slider("beta_end", "β_end", 5e-3, 0.1, D.beta_end, 1e-3, help="linear schedule only", fmt="%.3f")
 guided = c.toggle(
     "guided",
     "document's energy-guided correction",
-    False,
+    D.guided,
     help="x_t ← x_t + lr_t·∇log p_φ(x_t), lr_t = 0.001·strength·(1 − t/T)",
 )
-strength = c.slider("strength", "guidance strength", 0.0, 200.0, 10.0, 1.0) if guided else 0.0
-seed = c.int_slider("seed", "seed", 0, 999, 0)
+strength = c.slider("strength", "guidance strength", 0.0, 200.0, D.strength, 1.0) if guided else D.strength
+seed = c.int_slider("seed", "seed", 0, 999, D.seed)
 c.prune()
 c.show_warnings()
 
@@ -77,52 +79,52 @@ if upload is not None:
             + f"; mean {x0_field.mean():.3g}, s.d. {x0_field.std():.3g}."
         )
 
+cfg = ForwardConfig(data=source, size=size, batch=batch, mass2=mass2, kT=kT, coupling=coupling,
+                    schedule=schedule, num_steps=num_steps, beta_start=beta_start, beta_end=beta_end,
+                    guided=guided, strength=strength, seed=seed)
 before = _common.calls()
-run = forward.forward_run(
-    source, size, batch, mass2, kT, coupling, schedule, num_steps, beta_start, beta_end, guided, strength, seed,
-    field=x0_field,
-)
+run = forward.forward_run(cfg, field=x0_field)
 curves = forward.schedule_curves(num_steps, beta_start, beta_end)
-ui.status(run["timing"], cached=_common.calls() == before)
+ui.status(run.timing, cached=_common.calls() == before)
 
-exact = "H" in run
+exact = run.exact
 m = st.columns(4)
-m[0].metric("ᾱ_T (signal left at t = T)", f"{run['alpha_bar'][-1]:.2e}")
+m[0].metric("ᾱ_T (signal left at t = T)", f"{run.alpha_bar[-1]:.2e}")
 if exact:
     m[1].metric(
         "steps on which H(t) rises",
-        f"{100 * run['H_rise_share']:.0f} %",
-        delta=f"{run['falling_modes']} of {run['num_modes']} modes lose entropy",
+        f"{100 * exact.entropy_rises:.0f} %",
+        delta=f"{exact.falling_modes} of {exact.num_modes} modes lose entropy",
         delta_color="off",
         help="H is not monotone in general: mode k gains entropy only while its data variance "
         "P_k = kT/A(k) is below 1 (raise kT or lower m² to see H fall)",
     )
     m[2].metric(
         "steps on which KL(q_t‖N(0,I)) rises",
-        f"{100 * run['KL_rise_share']:.0f} %",
+        f"{100 * exact.kl_rises:.0f} %",
         help="never: every mode's variance moves monotonically toward 1",
     )
-    m[3].metric("KL(q_T ‖ N(0, I))", f"{run['KL'][-1]:.3g} nats")
+    m[3].metric("KL(q_T ‖ N(0, I))", f"{exact.kl[-1]:.3g} nats")
 else:
     m[1].info("Exact H(t) and KL need Gaussian (GFF) data.")
 
 left, right = st.columns([1, 1])
-labels = [f"t = {t}" for t in run["frame_t"]]
+labels = [f"t = {t}" for t in run.frame_t]
 anim = viz.animated_heatmap(
-    run["frames"], labels, title=f"x₀ → x_T (sample 0, {len(labels)} of {num_steps + 1} frames)"
+    run.frames, labels, title=f"x₀ → x_T (sample 0, {len(labels)} of {num_steps + 1} frames)"
 )
 left.plotly_chart(anim, key="anim")
 t_axis = np.arange(1, num_steps + 1)
 fig_ab = viz.line_figure(
     t_axis,
-    {n: v["alpha_bar"] for n, v in curves.items()},
+    {n: v.alpha_bar for n, v in curves.items()},
     x_title="training step t",
     y_title="ᾱ_t (signal variance fraction)",
     title="ᾱ_t for the three schedules",
 )
 fig_snr = viz.line_figure(
     t_axis,
-    {n: v["snr"] for n, v in curves.items()},
+    {n: v.snr for n, v in curves.items()},
     x_title="training step t",
     y_title="SNR(t) = ᾱ/(1−ᾱ) (dimensionless, log)",
     log_y=True,
@@ -131,11 +133,11 @@ fig_snr = viz.line_figure(
 right.plotly_chart(fig_ab, key="alpha_bar")
 right.plotly_chart(fig_snr, key="snr")
 
-t = run["t"]
+t = run.t
 metric_name = "φ⁴" if data_name == "phi4" else "GFF φ"
-series = {f"measured {metric_name}(x_t), mean ± s.d. over B = {batch}": run["energy"]}
-if "exact_energy" in run and not guided:
-    series["exact ⟨φ(x_t)⟩ = ½Σ_k A_k v_k(t)"] = run["exact_energy"]
+series = {f"measured {metric_name}(x_t), mean ± s.d. over B = {batch}": run.energy}
+if exact and not guided:
+    series["exact ⟨φ(x_t)⟩ = ½Σ_k A_k v_k(t)"] = exact.mean_energy
 fig_phi = viz.line_figure(
     t,
     series,
@@ -146,7 +148,7 @@ fig_phi = viz.line_figure(
 )
 fig_s = viz.line_figure(
     t,
-    {"document's S(x_t), mean ± s.d.": run["entropy"]},
+    {"document's S(x_t), mean ± s.d.": run.entropy},
     x_title="step t",
     y_title="S(x_t) (nats; 0 ≤ S ≤ ln N)",
     title="The document's per-sample entropy S(x_t)",
@@ -158,18 +160,18 @@ figures = {"alpha_bar": fig_ab, "snr": fig_snr, "energy": fig_phi, "entropy": fi
 if exact:
     fig_h = viz.line_figure(
         t,
-        {"H(t) of q_t (exact)": run["H"]},
+        {"H(t) of q_t (exact)": exact.entropy},
         x_title="step t",
         y_title="differential entropy H(t) (nats)",
-        title=f"Exact H(t): rises on {100 * run['H_rise_share']:.0f} % of steps",
+        title=f"Exact H(t): rises on {100 * exact.entropy_rises:.0f} % of steps",
     )
     fig_kl = viz.line_figure(
         t,
-        {"KL(q_t ‖ N(0, I)) (exact)": run["KL"]},
+        {"KL(q_t ‖ N(0, I)) (exact)": exact.kl},
         x_title="step t",
         y_title="KL (nats, log)",
         log_y=True,
-        title=f"Exact KL to the prior: rises on {100 * run['KL_rise_share']:.0f} % of steps",
+        title=f"Exact KL to the prior: rises on {100 * exact.kl_rises:.0f} % of steps",
     )
     a, b = st.columns(2)
     a.plotly_chart(fig_h, key="H")
@@ -182,18 +184,18 @@ if exact:
         )
 
 arrays = {
-    "frames": run["frames"],
-    "frame_t": run["frame_t"],
-    "alpha_bar": run["alpha_bar"],
-    "energy_mean": run["energy"][0],
-    "energy_sd": run["energy"][1],
-    "entropy_mean": run["entropy"][0],
-    "entropy_sd": run["entropy"][1],
-    "x0": run["x0"],
-    "xT": run["xT"],
+    "frames": run.frames,
+    "frame_t": run.frame_t,
+    "alpha_bar": run.alpha_bar,
+    "energy_mean": run.energy.mean,
+    "energy_sd": run.energy.sd,
+    "entropy_mean": run.entropy.mean,
+    "entropy_sd": run.entropy.sd,
+    "x0": run.x0,
+    "xT": run.xT,
 }
 if exact:
-    arrays.update(H=run["H"], KL=run["KL"], exact_energy=run["exact_energy"])
+    arrays.update(H=exact.entropy, KL=exact.kl, exact_energy=exact.mean_energy)
 config = {
     "page": "forward",
     "data": source,
@@ -208,10 +210,10 @@ config = {
     "beta_start": beta_start,
     "beta_end": beta_end,
     "guided": guided,
-    "strength": strength,
+    "strength": cfg.guidance_strength,
     "seed": seed,
 }
-ui.downloads.buttons("forward", arrays, config, frames=run["frames"], figures=figures)
+ui.downloads.buttons("forward", arrays, config, frames=run.frames, figures=figures)
 
 energy_code = (
     snippet.call("Phi4", mass2=mass2, coupling=coupling)
@@ -253,7 +255,7 @@ code.append(
         snippet.raw("x0"),
         snippet.raw("schedule"),
         guidance_energy=snippet.raw("energy" if guided else "None"),
-        guidance_strength=strength,
+        guidance_strength=cfg.guidance_strength,
         metric_energy=snippet.raw("energy"),
     )
 )

@@ -39,7 +39,8 @@ with left:
     )
     st.info(f"JAX runs on **{ui.device_label()}** · {ui.versions()}", icon="🖥️")
 with right:
-    field = home.gff_picture()
-    st.plotly_chart(viz.field_heatmap(field, title="A Gaussian free field, 64×64, m² = 0.05 (exact sample)"),
-                    key="picture")
+    pic = home.HomeConfig()
+    field = home.gff_picture(pic)
+    st.plotly_chart(viz.field_heatmap(field, title=f"A Gaussian free field, {pic.size}×{pic.size}, "
+                                                   f"m² = {pic.mass2:g} (exact sample)"), key="picture")
 ui.status(None)

@@ -7,106 +7,120 @@ import streamlit as st
 
 from idf import app as ui
 from idf.app import snippet
-from idf.app.multiscale import inpainting_run, multiscale_run
+from idf.app.multiscale import (
+    SCALE_PRESETS,
+    SCHEDULE,
+    InpaintConfig,
+    MultiscaleConfig,
+    MultiscalePage,
+    inpainting_run,
+    multiscale_run,
+)
 from idf.diffusion import make_schedule
 from idf.diffusion.conditioning import MASK_PRESETS
 from idf.diffusion.multiscale import REFINERS, UPSAMPLERS, start_step_for
 from idf.viz.multiscale import inpainting_figure, moments_figure, pyramid_figure, radial_spectrum_figure
-
-SCALE_PRESETS = ["16,32,64", "32,64,128", "64,128,256", "32,128"]
-
 
 st.title("🔍 Multi-scale")
 st.caption("Generate the coarsest lattice, upsample, refine: SDEdit (noise to t* and denoise) or the exact "
            "cascade (the coarse field's Fourier modes are known; the rest is generated). The target is a GFF, "
            "so every scale is scored shell by shell against the exact answer.")
 
+D, DI = MultiscalePage().multiscale, MultiscalePage().inpaint  # the page's defaults
 c = ui.Controls("multiscale")
-scales = c.select("scales", "scales (lattice sides, coarse → fine)", SCALE_PRESETS, "32,64,128")
-method = c.select("method", "refinement", list(REFINERS), "sdedit",
+scales = c.select("scales", "scales (lattice sides, coarse → fine)", list(SCALE_PRESETS), D.scales)
+method = c.select("method", "refinement", list(REFINERS), D.refinement,
                   format_func={"sdedit": "SDEdit: noise to t*, denoise", "cascade": "cascade: exact known modes"}.get)
 up_labels = {"spectral": "spectral (Fourier zero-padding)", "bilinear": "bilinear (periodic)"}
-upsampling = c.select("up", "upsampling", list(UPSAMPLERS), "spectral", format_func=up_labels.get)
-t_star = c.slider("tstar", "t* (SDEdit start, fraction of T)", 0.05, 1.0, 0.3, 0.05,
+upsampling = c.select("up", "upsampling", list(UPSAMPLERS), D.upsampling, format_func=up_labels.get)
+t_star = c.slider("tstar", "t* (SDEdit start, fraction of T)", 0.05, 1.0, D.t_star, 0.05,
                   help="linear schedule, T = 1000: ᾱ = 0.40 at t* = 0.3, 0.079 at 0.5")
-steps = c.int_slider("steps", "reverse steps per scale", 10, 200, 50, 10)
-mass2 = c.slider("m2", "m² (finest lattice)", 0.01, 2.0, 0.1, 0.01)
-kT = c.slider("kT", "kT", 0.1, 5.0, 1.0, 0.05)
-n = c.int_slider("n", "batch size n", 2, 64, 16, 2)
-seed = c.int_slider("seed", "seed", 0, 999, 0)
+steps = c.int_slider("steps", "reverse steps per scale", 10, 200, D.steps, 10)
+mass2 = c.slider("m2", "m² (finest lattice)", 0.01, 2.0, D.mass2, 0.01)
+kT = c.slider("kT", "kT", 0.1, 5.0, D.kT, 0.05)
+n = c.int_slider("n", "batch size n", 2, 64, D.n, 2)
+seed = c.int_slider("seed", "seed", 0, 999, D.seed)
 st.sidebar.divider()
 st.sidebar.markdown("**Inpainting** (dense exact reference)")
-size = c.int_slider("L_inp", "inpainting lattice side", 6, 16, 12, 2)
-preset = c.select("mask", "mask preset (known sites)", list(MASK_PRESETS), "centre hole")
-inp_steps = c.int_slider("inp_steps", "inpainting reverse steps", 20, 500, 100, 20)
-inp_n = c.int_slider("inp_n", "inpainting samples n", 64, 2048, 512, 64)
+size = c.int_slider("L_inp", "inpainting lattice side", 6, 16, DI.size, 2)
+preset = c.select("mask", "mask preset (known sites)", list(MASK_PRESETS), DI.preset)
+inp_steps = c.int_slider("inp_steps", "inpainting reverse steps", 20, 500, DI.steps, 20)
+inp_n = c.int_slider("inp_n", "inpainting samples n", 64, 2048, DI.n, 64)
 c.prune()
 c.show_warnings()
 
-if method == "sdedit" and steps > start_step_for(make_schedule("linear", 1000), t_star) + 1:
+if method == "sdedit" and steps > start_step_for(make_schedule(*SCHEDULE), t_star) + 1:
     st.error(f"{steps} steps do not fit below t* = {t_star:g}: raise t* or lower the steps.", icon="🚫")
     st.stop()
 
-run = multiscale_run(scales, method, upsampling, t_star, steps, mass2, kT, n, seed)
-sides = run["scales"]
+page = MultiscalePage(
+    MultiscaleConfig(scales=scales, refinement=method, upsampling=upsampling, t_star=t_star, steps=steps,
+                     mass2=mass2, kT=kT, n=n, seed=seed),
+    InpaintConfig(size=size, preset=preset, steps=inp_steps, n=inp_n, mass2=mass2, kT=kT, seed=seed),
+)
+run = multiscale_run(page.multiscale)
+sides = tuple(s.side for s in run.scales)
 fine = sides[-1]
-ui.status(run["timing"])
+finest = run.scales[-1]
+ui.status(run.timing)
 
 m = st.columns(4)
-m[0].metric("total time", f"{sum(run['seconds']):.2f} s",
+m[0].metric("total time", f"{sum(run.seconds):.2f} s",
             help="wall time of all scales, compile included on a first run (sidebar splits it)")
-m[1].metric("time per scale", " · ".join(f"{t:.2f}" for t in run["seconds"]) + " s")
-m[2].metric(f"exact pipeline bias at {fine}²", f"{100 * run['bias']:.1f} %",
+m[1].metric("time per scale", " · ".join(f"{t:.2f}" for t in run.seconds) + " s")
+m[2].metric(f"exact pipeline bias at {fine}²", f"{100 * run.bias:.1f} %",
             help="largest shell error of the pipeline's exact expected power against the GFF "
-                 f"(single-scale {fine}² DDIM with the same steps: {100 * run['single_bias']:.1f} %)")
-m[3].metric(f"{fine}² samples vs exact pipeline", f"max |z| {run['z'][fine]:.2f}",
+                 f"(single-scale {fine}² DDIM with the same steps: {100 * run.single_bias:.1f} %)")
+m[3].metric(f"{fine}² samples vs exact pipeline", f"max |z| {finest.max_z:.2f}",
             help=f"over every |q| shell, in exact standard errors of a shell mean over n = {n} samples of a "
                  "stationary Gaussian with the exact pipeline power (approximate for bilinear SDEdit)")
 
-titles = [f"{s}² · {t:.2f} s" for s, t in zip(sides, run["seconds"], strict=True)]
-pyr = pyramid_figure([run["samples"][s][0] for s in sides], titles, title="Sample 0 at every scale (same box)")
+titles = [f"{s}² · {t:.2f} s" for s, t in zip(sides, run.seconds, strict=True)]
+pyr = pyramid_figure([s.samples[0] for s in run.scales], titles, title="Sample 0 at every scale (same box)")
 st.plotly_chart(pyr, key="pyramid")
 
 measured, exact = {}, {}
-for s in sides:
-    r2 = (fine / s) ** 2  # shows every scale in the finest lattice's normalisation
-    ms, ex = run["measured"][s], run["exact"][s]
-    measured[f"{s}² measured (×{r2:g})"] = (ms.q, r2 * ms.power, r2 * ms.stderr)
-    exact[f"{s}² exact pipeline (×{r2:g})"] = (ex.q, r2 * ex.power)
-exact[f"target GFF at {fine}²"] = (run["target"][fine].q, run["target"][fine].power)
-coarse = sides[0]
-r2 = (fine / coarse) ** 2
-exact[f"same GFF sampled on {coarse}² (×{r2:g}): not the target"] = (run["coarse_gff"][coarse].q,
-                                                                    r2 * run["coarse_gff"][coarse].power)
+for sc in run.scales:
+    r2 = (fine / sc.side) ** 2  # shows every scale in the finest lattice's normalisation
+    ms, ex = sc.measured, sc.exact
+    measured[f"{sc.side}² measured (×{r2:g})"] = (ms.q, r2 * ms.power, r2 * ms.stderr)
+    exact[f"{sc.side}² exact pipeline (×{r2:g})"] = (ex.q, r2 * ex.power)
+exact[f"target GFF at {fine}²"] = (finest.target.q, finest.target.power)
+coarse = run.scales[0]
+r2 = (fine / coarse.side) ** 2
+exact[f"same GFF sampled on {coarse.side}² (×{r2:g}): not the target"] = (coarse.coarse_gff.q,
+                                                                         r2 * coarse.coarse_gff.power)
 fig_spec = radial_spectrum_figure(measured, exact, title="Radially averaged power spectrum vs exact")
 st.plotly_chart(fig_spec, key="spectrum")
 
 st.subheader("Inpainting")
-inp = inpainting_run(size, mass2, kT, preset, inp_steps, inp_n, seed)
+inp = inpainting_run(page.inpaint)
+rep, cond = inp.replacement, inp.conditional
 k = st.columns(4)
-k[0].metric("known sites kept exactly", "yes" if inp["rep_exact_known"] and inp["cond_exact_known"] else "no")
-k[1].metric("replacement: mean error", f"max |z| {inp['rep_zmean']:.1f}",
+k[0].metric("known sites kept exactly", "yes" if rep.exact_known and cond.exact_known else "no")
+k[1].metric("replacement: mean error", f"max |z| {rep.max_z_mean:.1f}",
             help="unknown sites, in standard errors of the mean; the replacement method is not exact")
-k[2].metric("exact conditional denoiser: mean error", f"max |z| {inp['cond_zmean']:.1f}")
-k[3].metric("s.d. error (replacement / exact)", f"{100 * inp['rep_sdratio']:.0f} % / {100 * inp['cond_sdratio']:.0f} %")
-panels = {"observation (hole shaded)": inp["y"], "replacement sample": inp["rep"][0],
-          "exact-denoiser sample": inp["cond"][0], "exact conditional mean": inp["mu"],
-          "exact conditional s.d.": inp["sd"]}
-fig_inp = inpainting_figure(panels, inp["mask"], title=f"{preset}: {int((~inp['mask']).sum())} unknown sites")
+k[2].metric("exact conditional denoiser: mean error", f"max |z| {cond.max_z_mean:.1f}")
+k[3].metric("s.d. error (replacement / exact)", f"{100 * rep.max_sd_err:.0f} % / {100 * cond.max_sd_err:.0f} %")
+panels = {"observation (hole shaded)": inp.y, "replacement sample": rep.samples[0],
+          "exact-denoiser sample": cond.samples[0], "exact conditional mean": inp.mu,
+          "exact conditional s.d.": inp.sd}
+fig_inp = inpainting_figure(panels, inp.mask, title=f"{preset}: {int((~inp.mask).sum())} unknown sites")
 st.plotly_chart(fig_inp, key="inpaint")
-unk = ~inp["mask"]
-fig_mom = moments_figure(inp["mu"][unk], {"replacement": inp["rep_mean"][unk], "exact denoiser": inp["cond_mean"][unk]},
-                         inp["sd"][unk], {"replacement": inp["rep_sd"][unk], "exact denoiser": inp["cond_sd"][unk]},
+unk = ~inp.mask
+fig_mom = moments_figure(inp.mu[unk], {"replacement": rep.mean[unk], "exact denoiser": cond.mean[unk]},
+                         inp.sd[unk], {"replacement": rep.sd[unk], "exact denoiser": cond.sd[unk]},
                          title=f"Unknown sites against the exact conditional Gaussian (n = {inp_n})")
 st.plotly_chart(fig_mom, key="moments")
 
-arrays = {f"scale_{s}": run["samples"][s] for s in sides}
-for s in sides:
-    arrays |= {f"radial_power_{s}": run["measured"][s].power, f"radial_stderr_{s}": run["measured"][s].stderr,
-               f"radial_exact_{s}": run["exact"][s].power, f"radial_target_{s}": run["target"][s].power}
-arrays |= {"seconds": np.asarray(run["seconds"]), "inpaint_observation": inp["y"], "inpaint_mask": inp["mask"],
-           "inpaint_replacement": inp["rep"], "inpaint_exact_denoiser": inp["cond"],
-           "inpaint_exact_mean": inp["mu"], "inpaint_exact_sd": inp["sd"]}
+arrays = {f"scale_{sc.side}": sc.samples for sc in run.scales}
+for sc in run.scales:
+    s = sc.side
+    arrays |= {f"radial_power_{s}": sc.measured.power, f"radial_stderr_{s}": sc.measured.stderr,
+               f"radial_exact_{s}": sc.exact.power, f"radial_target_{s}": sc.target.power}
+arrays |= {"seconds": np.asarray(run.seconds), "inpaint_observation": inp.y, "inpaint_mask": inp.mask,
+           "inpaint_replacement": rep.samples, "inpaint_exact_denoiser": cond.samples,
+           "inpaint_exact_mean": inp.mu, "inpaint_exact_sd": inp.sd}
 config = {"page": "multiscale", **c.values}
 ui.downloads.buttons("multiscale", arrays, config,
                      figures={"pyramid": pyr, "spectrum": fig_spec, "inpainting": fig_inp, "moments": fig_mom})

@@ -1,42 +1,36 @@
 """Physics checks: the library's exact checks, run on demand, as badges with
 their number, tolerance and sample size (idf.checks)."""
 
-import numpy as np
 import streamlit as st
 
 from idf import app as ui
-from idf import checks, diagnostics, viz
-from idf.diffusion import SCHEDULES, make_schedule
-from idf.energy import GaussianFreeField
+from idf import checks, viz
+from idf.app.physics import PhysicsConfig, entropy_curves
 
 st.title("✅ Physics checks")
 st.caption("Each badge runs a piece of the library as it is now against an exact answer. "
            "Change the code, press the button, and see at once what broke.")
 
+D = PhysicsConfig()  # the page's defaults
 controls = ui.Controls("physics")
-seed = controls.int_slider("seed", "seed of the statistical checks", 0, 99, 0)
-kT = controls.slider("kT", "kT of the GFF in the entropy plot", 0.2, 8.0, 4.0, 0.1,
+seed = controls.int_slider("seed", "seed of the statistical checks", 0, 99, D.seed)
+kT = controls.slider("kT", "kT of the GFF in the entropy plot", 0.2, 8.0, D.kT, 0.1,
                      help="H(t) rises only in modes whose variance P_k = kT/A(k) is below 1.")
 controls.show_warnings()
 ui.status(None)
 
-# Exact, instant: the forward marginal's entropy and its KL to the prior, per schedule.
-shape = (8, 8)
-power = np.asarray(GaussianFreeField(mass2=1.0, kT=kT).covariance_spectrum(shape), np.float64)
-entropy, kl = {}, {}
-for name in SCHEDULES:
-    ab = make_schedule(name, 1000).alpha_bars
-    entropy[name] = diagnostics.forward_entropy(power, ab)
-    kl[name] = diagnostics.forward_kl_to_prior(power, ab)
-t = np.arange(1001)
+cfg = PhysicsConfig(seed=seed, kT=kT)
+curves = entropy_curves(cfg)
 left, right = st.columns(2)
-left.plotly_chart(viz.line_figure(t, entropy, x_title="diffusion step t", y_title="H(t) (nats)",
-                                  title=f"Exact entropy of q_t, 8×8 GFF, m² = 1, kT = {kT:g}"), key="entropy")
-right.plotly_chart(viz.line_figure(t, kl, x_title="diffusion step t", y_title="KL(q_t ‖ N(0, I)) (nats)",
-                                   title="Exact KL to the prior: never rises", log_y=True), key="kl")
-rises = {name: float(np.mean(np.diff(h) > 0)) for name, h in entropy.items()}
-st.caption("Share of steps on which H(t) rises: " + ", ".join(f"{k} {v:.0%}" for k, v in rises.items())
-           + ". KL rises on " + str(sum(int(np.sum(np.diff(v) > 1e-12)) for v in kl.values())) + " steps.")
+left.plotly_chart(viz.line_figure(curves.t, curves.entropy, x_title="diffusion step t", y_title="H(t) (nats)",
+                                  title=f"Exact entropy of q_t, {cfg.size}×{cfg.size} GFF, m² = {cfg.mass2:g}, "
+                                        f"kT = {kT:g}"), key="entropy")
+right.plotly_chart(viz.line_figure(curves.t, curves.kl, x_title="diffusion step t",
+                                   y_title="KL(q_t ‖ N(0, I)) (nats)", title="Exact KL to the prior: never rises",
+                                   log_y=True), key="kl")
+st.caption("Share of steps on which H(t) rises: "
+           + ", ".join(f"{k} {v:.0%}" for k, v in curves.entropy_rises.items())
+           + f". KL rises on {curves.kl_rising_steps} steps.")
 
 st.subheader("Checks")
 names = [c.__name__ for c in checks.CHECKS]

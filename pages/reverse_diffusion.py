@@ -10,45 +10,47 @@ import streamlit as st
 from idf import app as ui
 from idf import viz
 from idf.app import _common, data, reverse, snippet
+from idf.app.reverse import ImproperTarget, ReverseConfig
 from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
 st.title("⬅️ Reverse diffusion")
 st.caption("Every step predicts ε̂, forms x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t and moves to the previous timestep of the "
            "sub-sequence. The target is Gaussian, so every score below is against the exact answer.")
 
+D = ReverseConfig()  # the page's defaults
 c = ui.Controls("reverse")
-target = c.select("target", "target", ["gff", "lattice"], "gff",
+target = c.select("target", "target", ["gff", "lattice"], D.target,
                   format_func={"gff": "Gaussian free field", "lattice": "document's energy, w_th = 0"}.get)
-size = c.int_slider("L", "lattice side L", 4, 32, 16)
-mass2 = c.slider("m2", "m² (mass)", -1.0, 12.0, 1.0 if target == "gff" else 5.0, 0.05)
-kT = c.slider("kT", "kT (target temperature)", 0.1, 5.0, 1.0, 0.05)
-w_kinetic, w_potential = 1.0, 1.0
+size = c.int_slider("L", "lattice side L", 4, 32, D.size)
+mass2 = c.slider("m2", "m² (mass)", -1.0, 12.0, D.mass2 if target == "gff" else reverse.LATTICE_MASS2, 0.05)
+kT = c.slider("kT", "kT (target temperature)", 0.1, 5.0, D.kT, 0.05)
+w_kinetic, w_potential = D.w_kinetic, D.w_potential
 if target == "lattice":
-    w_kinetic = c.slider("wk", "w_k", 0.0, 3.0, 1.0, 0.05)
-    w_potential = c.slider("wp", "w_p", -2.0, 3.0, 1.0, 0.05)
-schedule = c.select("schedule", "training schedule", list(SCHEDULES), "linear")
-num_steps = c.int_slider("T", "training steps T", 10, 2000, 1000, 10)
-beta_start, beta_end = 1e-4, 0.02
+    w_kinetic = c.slider("wk", "w_k", 0.0, 3.0, D.w_kinetic, 0.05)
+    w_potential = c.slider("wp", "w_p", -2.0, 3.0, D.w_potential, 0.05)
+schedule = c.select("schedule", "training schedule", list(SCHEDULES), D.schedule)
+num_steps = c.int_slider("T", "training steps T", 10, 2000, D.num_steps, 10)
+beta_start, beta_end = D.beta_start, D.beta_end
 if schedule == "linear":
-    beta_start = c.slider("beta_start", "β_start", 1e-5, 5e-3, 1e-4, 1e-5, fmt="%.5f")
-    beta_end = c.slider("beta_end", "β_end", 5e-3, 0.1, 0.02, 1e-3, fmt="%.3f")
-method = c.select("method", "sampler", list(SOLVERS), "ddim", format_func=str.upper)
-inference_steps = c.int_slider("steps", "inference steps S", 1, min(num_steps, 500), min(50, num_steps))
-eta = c.slider("eta", "η (DDIM noise; 1 = DDPM variance)", 0.0, 1.0, 0.0, 0.05) if method == "ddim" else 0.0
-spacing = c.select("spacing", "timestep spacing", list(SPACINGS), "leading")
-temperature = c.slider("temp", "sampling temperature T_s", 0.1, 3.0, 1.0, 0.05,
+    beta_start = c.slider("beta_start", "β_start", 1e-5, 5e-3, D.beta_start, 1e-5, fmt="%.5f")
+    beta_end = c.slider("beta_end", "β_end", 5e-3, 0.1, D.beta_end, 1e-3, fmt="%.3f")
+method = c.select("method", "sampler", list(SOLVERS), D.solver, format_func=str.upper)
+inference_steps = c.int_slider("steps", "inference steps S", 1, min(num_steps, 500), min(D.inference_steps, num_steps))
+eta = c.slider("eta", "η (DDIM noise; 1 = DDPM variance)", 0.0, 1.0, D.eta, 0.05) if method == "ddim" else 0.0
+spacing = c.select("spacing", "timestep spacing", list(SPACINGS), D.spacing)
+temperature = c.slider("temp", "sampling temperature T_s", 0.1, 3.0, D.temperature, 0.05,
                        help="every Gaussian draw, x_T included, is scaled by √T_s")
-guidance_form = c.select("gform", "guidance form", list(GUIDANCE_FORMS), "document",
+guidance_form = c.select("gform", "guidance form", list(GUIDANCE_FORMS), D.guidance_form,
                          format_func={"document": "document: ε̂ − s·∇log p_φ",
                                       "scaled": "σ-scaled: ε̂ − s·√(1−ᾱ_t)·∇log p_φ"}.get)
-guidance_scale = c.slider("guidance", "guidance scale s", -2.0, 2.0, 0.0, 0.05)
-denoiser = c.select("denoiser", "denoiser ε̂", reverse.denoiser_options(), "exact",
+guidance_scale = c.slider("guidance", "guidance scale s", -2.0, 2.0, D.guidance_scale, 0.05)
+denoiser = c.select("denoiser", "denoiser ε̂", reverse.denoiser_options(), D.denoiser,
                     format_func={"exact": "exact Gaussian (Bayes-optimal)", "energy": "energy-only (−√(1−ᾱ)·∇log p)",
                                  "unet": "U-Net (shipped checkpoint)"}.get)
-conserve = c.toggle("conserve", "document's energy-conservation rescaling", False,
+conserve = c.toggle("conserve", "document's energy-conservation rescaling", D.conserve,
                     help="rescale x̂₀ so that Σx̂₀² = Σx_t² at every step")
-seed = c.int_slider("seed", "seed", 0, 999, 0)
-batch = c.int_slider("n", "batch size n", 4, 1024, 256, 4)
+seed = c.int_slider("seed", "seed", 0, 999, D.seed)
+batch = c.int_slider("n", "batch size n", 4, 1024, D.batch, 4)
 c.prune()
 c.show_warnings()
 if denoiser == "unet":
@@ -68,78 +70,83 @@ elif "unet" not in reverse.denoiser_options():
     st.sidebar.caption("U-Net: offered once a trained checkpoint is shipped in `assets/` (`idf train`).")
 
 before = _common.calls()
-run = reverse.reverse_run(target, size, mass2, kT, w_kinetic, w_potential, schedule, num_steps, beta_start,
-                          beta_end, method, inference_steps, eta, spacing, temperature, guidance_scale,
-                          guidance_form, denoiser, conserve, seed, batch)
-ui.status(run["timing"], cached=_common.calls() == before)
+cfg = ReverseConfig(target=target, size=size, mass2=mass2, kT=kT, w_kinetic=w_kinetic, w_potential=w_potential,
+                    schedule=schedule, num_steps=num_steps, beta_start=beta_start, beta_end=beta_end, solver=method,
+                    inference_steps=inference_steps, eta=eta, spacing=spacing, temperature=temperature,
+                    guidance_scale=guidance_scale, guidance_form=guidance_form, denoiser=denoiser, conserve=conserve,
+                    seed=seed, batch=batch)
+run = reverse.reverse_run(cfg)
+ui.status(run.timing, cached=_common.calls() == before)
 
-if run["improper"]:
-    st.error(f"**No Boltzmann target to sample.** {run['improper']}", icon="🚫")
+if isinstance(run, ImproperTarget):
+    st.error(f"**No Boltzmann target to sample.** {run.reason}", icon="🚫")
     st.stop()
-if run["diverged"]:
-    st.error(f"**Diverged.** {run['diverged']}. The scores below use the {run['n']} samples that stayed finite.",
+if run.diverged:
+    st.error(f"**Diverged.** {run.diverged}. The scores below use the {run.n} samples that stayed finite.",
              icon="💥")
 
+scores = run.scores
 m = st.columns(5)
-m[0].metric("n (samples)", run["n"])
-if run["finite"]:
-    m[1].metric("Fourier KL to the target", f"{run['fourier_kl']:.4g} nats",
-                help=f"finite-sample bias ≈ N/(2n) = {run['kl_bias']:.3g} nats at this n")
-    m[2].metric("Fréchet W₂² to the target", f"{run['frechet']:.4g}",
+m[0].metric("n (samples)", run.n)
+if scores:
+    m[1].metric("Fourier KL to the target", f"{scores.fourier_kl:.4g} nats",
+                help=f"finite-sample bias ≈ N/(2n) = {scores.kl_bias:.3g} nats at this n")
+    m[2].metric("Fréchet W₂² to the target", f"{scores.frechet:.4g}",
                 help="squared 2-Wasserstein distance between Gaussians fitted to the samples and the target "
                      "(field units²); with n below N = L² sites its finite-sample bias is large: raise n")
-if "exact_loop_kl" in run:
-    m[3].metric("exact KL of this loop", f"{run['exact_loop_kl']:.4f} nats",
+if run.exact_loop_kl is not None:
+    m[3].metric("exact KL of this loop", f"{run.exact_loop_kl:.4f} nats",
                 help="the loop's exact output distribution (linear-Gaussian steps) against the target: "
                      "what the estimates would give with n → ∞")
 else:
     m[3].metric("exact KL of this loop", "n/a", help="exact only with the exact denoiser, no guidance, "
                                                    "no rescaling")
-m[4].metric("⟨φ⟩ exact = N·kT/2", f"{run['mean_energy']:.4g}")
+m[4].metric("⟨φ⟩ exact = N·kT/2", f"{run.mean_energy:.4g}")
 
 left, right = st.columns([1, 1])
-labels = [f"t = {t}" for t in run["frame_t"]]
-anim = viz.animated_heatmap(run["frames"], labels, title=f"x_T → x₀ (sample 0, {len(labels)} frames)")
+labels = [f"t = {t}" for t in run.frame_t]
+anim = viz.animated_heatmap(run.frames, labels, title=f"x_T → x₀ (sample 0, {len(labels)} frames)")
 left.plotly_chart(anim, key="anim")
 
-k = np.arange(len(run["energy"][0]))
-fig_phi = viz.line_figure(k, {"φ(x_t), mean ± s.d. over n": run["energy"]},
+k = np.arange(len(run.energy.mean))
+fig_phi = viz.line_figure(k, {"φ(x_t), mean ± s.d. over n": run.energy},
                           x_title="reverse step (0 = x_T)", y_title="φ(x_t) (kT units)",
-                          hlines={"exact Boltzmann ⟨φ⟩ = N·kT/2": run["mean_energy"]},
+                          hlines={"exact Boltzmann ⟨φ⟩ = N·kT/2": run.mean_energy},
                           title="Energy along the reverse loop")
-ks = np.arange(1, len(run["norm_ratio"][0]) + 1)
-fig_c = viz.line_figure(ks, {"Σx̂₀²/Σx_t² (what the rescaling undoes)": run["norm_ratio"],
-                             "scale applied by the constraint": run["scale"]},
+ks = np.arange(1, len(run.norm_ratio.mean) + 1)
+fig_c = viz.line_figure(ks, {"Σx̂₀²/Σx_t² (what the rescaling undoes)": run.norm_ratio,
+                             "scale applied by the constraint": run.scale},
                         x_title="reverse step", y_title="ratio (dimensionless, log)", log_y=True,
                         hlines={"1 (no drift)": 1.0}, title="The constraint's measured drift")
-fig_s = viz.line_figure(k, {"document's S(x_t), mean ± s.d.": run["entropy"]},
+fig_s = viz.line_figure(k, {"document's S(x_t), mean ± s.d.": run.entropy},
                         x_title="reverse step (0 = x_T)", y_title="S(x_t) (nats; 0 ≤ S ≤ ln N)",
                         title="The document's per-sample entropy")
 right.plotly_chart(fig_phi, key="phi")
-panel = viz.field_grid(run["panel"], title=f"Final samples x₀ (first {len(run['panel'])} of n = {run['n']})")
+panel = viz.field_grid(run.panel, title=f"Final samples x₀ (first {len(run.panel)} of n = {run.n})")
 st.plotly_chart(panel, key="panel")
 a, b = st.columns(2)
 a.plotly_chart(fig_c, key="constraint")
 b.plotly_chart(fig_s, key="S")
 figures = {"energy": fig_phi, "constraint": fig_c, "entropy": fig_s, "samples": panel}
-if run["finite"]:
-    lam_order = np.argsort(run["power"].ravel())[::-1]
+if scores:
+    lam_order = np.argsort(run.power.ravel())[::-1]
     fig_p = viz.line_figure(np.arange(len(lam_order)),
-                            {"exact P_k = kT/A(k)": run["power"].ravel()[lam_order],
-                             f"measured P̂_k (n = {run['n']})": run["empirical_power"].ravel()[lam_order]},
+                            {"exact P_k = kT/A(k)": run.power.ravel()[lam_order],
+                             f"measured P̂_k (n = {run.n})": scores.empirical_power.ravel()[lam_order]},
                             x_title="Fourier mode, sorted by exact variance", y_title="E|x̂_k|² (field units², log)",
                             log_y=True, dashed=("exact P_k = kT/A(k)",), title="Power spectrum: samples vs exact")
     st.plotly_chart(fig_p, key="power")
     figures["power"] = fig_p
 
-arrays = {"samples": run["samples"], "frames": run["frames"], "timesteps": run["timesteps"],
-          "energy_mean": run["energy"][0], "norm_ratio_mean": run["norm_ratio"][0], "scale_mean": run["scale"][0],
-          "entropy_mean": run["entropy"][0], "target_power": run["power"]}
-for name in ("fourier_kl", "frechet", "exact_loop_kl"):
-    if name in run:
-        arrays[name] = run[name]
+arrays = {"samples": run.samples, "frames": run.frames, "timesteps": run.timesteps,
+          "energy_mean": run.energy.mean, "norm_ratio_mean": run.norm_ratio.mean, "scale_mean": run.scale.mean,
+          "entropy_mean": run.entropy.mean, "target_power": run.power}
+if scores:
+    arrays.update(fourier_kl=scores.fourier_kl, frechet=scores.frechet)
+if run.exact_loop_kl is not None:
+    arrays["exact_loop_kl"] = run.exact_loop_kl
 config = {"page": "reverse", **{k: v for k, v in c.values.items()}}
-ui.downloads.buttons("reverse", arrays, config, frames=run["frames"], figures=figures)
+ui.downloads.buttons("reverse", arrays, config, frames=run.frames, figures=figures)
 
 tgt = (snippet.call("GaussianFreeField", mass2=mass2, kT=kT) if target == "gff" else
        snippet.call("LatticeEnergy", w_kinetic=w_kinetic, w_potential=w_potential, w_thermal=0.0, mass2=mass2, kT=kT))

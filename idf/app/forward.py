@@ -1,8 +1,15 @@
-"""The Forward page's compute: one forward chain x₀ → x_T and the exact curves beside it."""
+"""The Forward page's compute: one forward chain x₀ → x_T and the exact curves beside it.
+
+``ForwardConfig`` holds every control of the page, its defaults the page's
+defaults (the warm-up computes ``forward_run(ForwardConfig())``);
+``forward_run`` returns a ``ForwardRun``, whose ``exact`` part is there only
+for GFF data. The page writes every caption.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -11,82 +18,170 @@ import streamlit as st
 
 from idf import diagnostics
 from idf.app import data
-from idf.app._common import MAX_FRAMES, mean_sd, ran
+from idf.app._common import MAX_FRAMES, MeanSd, mean_sd, ran, rise_share
 from idf.app.phi4 import phi4_configurations
-from idf.app.timing import timed
-from idf.diffusion import (
-    SCHEDULES,
-    forward_trajectory,
-    make_schedule,
-)
-from idf.energy import (
-    GaussianFreeField,
-    Phi4,
-)
+from idf.app.timing import Timing, timed
+from idf.diffusion import SCHEDULES, forward_trajectory, make_schedule
+from idf.energy import GaussianFreeField, Phi4, QuadraticEnergy
 from idf.viz import subsample_frames
 
+DATA = ("gff", "image", "phi4", "upload")
+PHI4_MASS2 = -4.0  # m² when the data are φ⁴ (its broken phase); ``mass2`` is the GFF's
 
-def forward_data_energy(data_name: str, mass2: float, kT: float, coupling: float):
-    """The energy behind the data: a GFF for ``gff`` and ``image`` (metric
-    only), φ⁴ for ``phi4``."""
-    if data_name == "phi4":
-        return Phi4(mass2=mass2, coupling=coupling, kT=kT)
-    return GaussianFreeField(mass2=mass2, kT=kT)
+
+@dataclasses.dataclass(frozen=True)
+class ForwardConfig:
+    """The Forward page's controls (URL keys in brackets where they differ).
+
+    data        "gff" (exact samples), "image" (the shipped image), "phi4" (HMC
+                configurations) or "upload" (a given field, ``forward_run(field=…)``)
+    size [L], batch, mass2 [m2 / phi4_m2], kT, coupling [phi4_lam]: the data and
+                the metric energy φ (a GFF for every data but φ⁴)
+    schedule, num_steps [T], beta_start, beta_end: the noise schedule
+    guided, strength: the design document's energy-guided correction; the
+                strength is used only when ``guided``
+    """
+
+    data: str = "gff"
+    size: int = 16
+    batch: int = 32
+    mass2: float = 1.0
+    kT: float = 1.0
+    coupling: float = 8.0
+    schedule: str = "linear"
+    num_steps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    guided: bool = False
+    strength: float = 10.0
+    seed: int = 0
+
+    @property
+    def guidance_strength(self) -> float:
+        """The strength the chain uses: ``strength`` when guided, else 0."""
+        return self.strength if self.guided else 0.0
+
+
+class ExactForward(NamedTuple):
+    """The exact facts of a GFF's forward marginals q_t, per step t = 0 … T.
+
+    mean_energy    [T+1]  ⟨φ(x_t)⟩ = ½Σ_k A_k v_k(t)
+    entropy        [T+1]  H(t) of q_t (nats)
+    kl             [T+1]  KL(q_t ‖ N(0, I)) (nats)
+    entropy_rises  share of steps on which H rises
+    kl_rises       share of steps on which KL rises (0: it never does)
+    falling_modes  modes whose entropy falls (data variance P_k > 1), of ``num_modes``
+    """
+
+    mean_energy: np.ndarray
+    entropy: np.ndarray
+    kl: np.ndarray
+    entropy_rises: float
+    kl_rises: float
+    falling_modes: int
+    num_modes: int
+
+
+class ForwardRun(NamedTuple):
+    """One forward chain on a batch of B fields.
+
+    frames     [F, L, L]   sample 0 at the steps ``frame_t`` [F] (F ≤ MAX_FRAMES)
+    t          [T+1]       steps 0 … T
+    energy     φ(x_t) over the batch, mean and s.d. [T+1] each
+    entropy    the document's S(x_t), mean and s.d. [T+1] each
+    alpha_bar  [T]         ᾱ_t of the schedule
+    x0, xT     [≤ 8, L, L] the first fields at both ends
+    exact      the exact curves (GFF data only, else None)
+    """
+
+    frames: np.ndarray
+    frame_t: np.ndarray
+    t: np.ndarray
+    energy: MeanSd
+    entropy: MeanSd
+    alpha_bar: np.ndarray
+    x0: np.ndarray
+    xT: np.ndarray
+    exact: ExactForward | None
+    timing: Timing
+
+
+class ScheduleCurves(NamedTuple):
+    """ᾱ_t, SNR(t) and β_t of one schedule, [T] each."""
+
+    alpha_bar: np.ndarray
+    snr: np.ndarray
+    beta: np.ndarray
+
+
+def forward_data_energy(config: ForwardConfig) -> QuadraticEnergy | Phi4:
+    """The energy behind the data: φ⁴ for ``phi4``, else a GFF (for the image
+    and an upload only the metric)."""
+    if config.data == "phi4":
+        return Phi4(mass2=config.mass2, coupling=config.coupling, kT=config.kT)
+    return GaussianFreeField(mass2=config.mass2, kT=config.kT)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def schedule_curves(num_steps: int, beta_start: float, beta_end: float) -> dict[str, dict[str, np.ndarray]]:
-    """ᾱ_t and SNR(t) for every schedule (linear with the given β range)."""
+def schedule_curves(num_steps: int, beta_start: float, beta_end: float) -> dict[str, ScheduleCurves]:
+    """The curves of every schedule by name (linear with the given β range)."""
     out = {}
     for name in SCHEDULES:
         s = make_schedule(name, num_steps, beta_start, beta_end)
-        out[name] = {"alpha_bar": s.alpha_bars, "snr": s.snr(), "beta": s.betas}
+        out[name] = ScheduleCurves(s.alpha_bars, s.snr(), s.betas)
     return out
+
+
+def _exact(energy: GaussianFreeField, shape: tuple[int, int], alpha_bars: np.ndarray) -> ExactForward:
+    power = np.asarray(energy.covariance_spectrum(shape), np.float64)
+    entropy = diagnostics.forward_entropy(power, alpha_bars)
+    kl = diagnostics.forward_kl_to_prior(power, alpha_bars)
+    return ExactForward(
+        mean_energy=diagnostics.forward_mean_energy(power, energy.spectrum(shape), alpha_bars),
+        entropy=entropy,
+        kl=kl,
+        entropy_rises=rise_share(entropy),
+        kl_rises=rise_share(kl, tol=1e-12 * max(kl[0], 1.0)),
+        falling_modes=int(np.sum(power > 1.0)),  # mode entropy ½ln v_k falls iff P_k > 1
+        num_modes=int(power.size),
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def forward_run(data_name: str, size: int, batch: int, mass2: float, kT: float, coupling: float,
-                schedule: str, num_steps: int, beta_start: float, beta_end: float,
-                guided: bool, strength: float, seed: int, field: np.ndarray | None = None) -> dict[str, Any]:
+def forward_run(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRun:
     """One forward chain x₀ → x_T on a batch, with per-step φ and S, and the
     exact H(t), KL(q_t‖N(0, I)) and ⟨φ(x_t)⟩ when the data are a GFF.
 
-    ``field`` [size, size]: a given x₀ (an upload; ``data_name`` "upload"), the
+    ``field`` [size, size]: a given x₀ (an upload; ``config.data`` "upload"), the
     same in every batch member like the shipped image, with the GFF as metric."""
     ran()
-    shape = (size, size)
-    energy = forward_data_energy(data_name, mass2, kT, coupling)
-    sched = make_schedule(schedule, num_steps, beta_start, beta_end)
-    key_data, key_noise = jax.random.split(jax.random.key(seed))
+    c = config
+    shape = (c.size, c.size)
+    energy = forward_data_energy(c)
+    sched = make_schedule(c.schedule, c.num_steps, c.beta_start, c.beta_end)
+    key_data, key_noise = jax.random.split(jax.random.key(c.seed))
     dtype = jnp.result_type(float)
-    out: dict[str, Any] = {}
     with timed("forward chain") as timing:
-        if data_name == "gff":
-            x0 = energy.sample_exact(key_data, shape, batch)
-        elif data_name in ("image", "upload"):
-            given = data.image_field(size) if field is None else field
-            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (batch, *shape))
+        if c.data == "gff":
+            x0 = energy.sample_exact(key_data, shape, c.batch)
+        elif c.data in ("image", "upload"):
+            given = data.image_field(c.size) if field is None else field
+            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (c.batch, *shape))
         else:
-            x0 = jnp.asarray(phi4_configurations(size, mass2, coupling, kT, batch, seed).fields, dtype)
-        res = forward_trajectory(key_noise, x0, sched, guidance_energy=energy if guided else None,
-                                 guidance_strength=jnp.asarray(strength, dtype), metric_energy=energy)
-        idx = subsample_frames(num_steps + 1, MAX_FRAMES)
-        out["frames"] = np.asarray(jax.block_until_ready(res.trajectory)[idx, 0])
-    out["frame_t"] = idx
-    out["t"] = np.arange(num_steps + 1)
-    out["energy"] = mean_sd(res.energy)
-    out["entropy"] = mean_sd(res.entropy)
-    out["alpha_bar"] = sched.alpha_bars
-    out["x0"] = np.asarray(x0[:8])
-    out["xT"] = np.asarray(res.trajectory[-1, :8])
-    if data_name == "gff":
-        power = np.asarray(energy.covariance_spectrum(shape), np.float64)
-        out["exact_energy"] = diagnostics.forward_mean_energy(power, energy.spectrum(shape), sched.alpha_bars)
-        out["H"] = diagnostics.forward_entropy(power, sched.alpha_bars)
-        out["KL"] = diagnostics.forward_kl_to_prior(power, sched.alpha_bars)
-        out["H_rise_share"] = float(np.mean(np.diff(out["H"]) > 0))
-        out["falling_modes"] = int(np.sum(power > 1.0))  # mode entropy ½ln v_k falls iff P_k > 1
-        out["num_modes"] = int(power.size)
-        out["KL_rise_share"] = float(np.mean(np.diff(out["KL"]) > 1e-12 * max(out["KL"][0], 1.0)))
-    out["timing"] = timing
-    return out
+            x0 = jnp.asarray(phi4_configurations(c.size, c.mass2, c.coupling, c.kT, c.batch, c.seed).fields, dtype)
+        res = forward_trajectory(key_noise, x0, sched, guidance_energy=energy if c.guided else None,
+                                 guidance_strength=jnp.asarray(c.guidance_strength, dtype), metric_energy=energy)
+        idx = subsample_frames(c.num_steps + 1, MAX_FRAMES)
+        frames = np.asarray(jax.block_until_ready(res.trajectory)[idx, 0])
+    return ForwardRun(
+        frames=frames,
+        frame_t=idx,
+        t=np.arange(c.num_steps + 1),
+        energy=mean_sd(res.energy),
+        entropy=mean_sd(res.entropy),
+        alpha_bar=sched.alpha_bars,
+        x0=np.asarray(x0[:8]),
+        xT=np.asarray(res.trajectory[-1, :8]),
+        exact=_exact(energy, shape, sched.alpha_bars) if c.data == "gff" else None,
+        timing=timing,
+    )

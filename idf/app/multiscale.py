@@ -1,15 +1,26 @@
 """Cached compute for the Multi-scale page: the coarse-to-fine run scored
 shell by shell against the exact spectra, and inpainting against the exact
-conditional Gaussian. The page only draws what these return."""
+conditional Gaussian.
+
+``MultiscalePage`` holds the page's controls, its defaults the page's
+defaults, in two parts so that an inpainting control never reruns the
+coarse-to-fine pipeline: ``MultiscaleConfig`` → ``multiscale_run`` →
+``MultiscaleRun``, and ``InpaintConfig`` → ``inpainting_run`` → ``InpaintRun``.
+The page only draws what these return and writes every caption.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
 
 import jax
 import numpy as np
 import streamlit as st
 
-from idf.app.timing import timed
+from idf.app.timing import Timing, timed
 from idf.diagnostics import (
+    RadialSpectrum,
     gaussian_shell_stderr,
     radial_average,
     radial_power_spectrum,
@@ -18,69 +29,185 @@ from idf.diagnostics import (
 )
 from idf.diffusion import ExactGaussianDenoiser, Inpaint, make_schedule, sample, step_table, timesteps_for
 from idf.diffusion.conditioning import inpainting_denoiser, mask_preset
-from idf.diffusion.multiscale import (
-    MultiscaleOptions,
-    exact_multiscale_power,
-    multiscale_sample,
-    scale_target,
-)
+from idf.diffusion.multiscale import MultiscaleOptions, exact_multiscale_power, multiscale_sample, scale_target
 from idf.energy import GaussianFreeField
+
+SCALE_PRESETS = ("16,32,64", "32,64,128", "64,128,256", "32,128")
+SCHEDULE = ("linear", 1000)  # both computations run on this training schedule
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiscaleConfig:
+    """The coarse-to-fine controls (URL keys in brackets where they differ):
+    scales (lattice sides, coarse → fine, comma-separated), refinement [method],
+    upsampling [up], t_star [tstar], steps (reverse steps per scale), mass2 [m2]
+    and kT of the finest lattice's GFF, n, seed."""
+
+    scales: str = "32,64,128"
+    refinement: str = "sdedit"
+    upsampling: str = "spectral"
+    t_star: float = 0.3
+    steps: int = 50
+    mass2: float = 0.1
+    kT: float = 1.0
+    n: int = 16
+    seed: int = 0
+
+    @property
+    def sides(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.scales.split(","))
+
+
+@dataclasses.dataclass(frozen=True)
+class InpaintConfig:
+    """The inpainting controls: lattice side [L_inp], mask preset [mask], reverse
+    steps [inp_steps], samples n [inp_n]; m², kT and the seed are the page's."""
+
+    size: int = 12
+    preset: str = "centre hole"
+    steps: int = 100
+    n: int = 512
+    mass2: float = 0.1
+    kT: float = 1.0
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiscalePage:
+    """Every control of the Multi-scale page."""
+
+    multiscale: MultiscaleConfig = MultiscaleConfig()
+    inpaint: InpaintConfig = InpaintConfig()
+
+
+class ScaleRun(NamedTuple):
+    """One scale of the pipeline (radial spectra in that lattice's own normalisation).
+
+    samples     [n, L, L]  the generated fields
+    measured    radial power of the samples, with standard errors
+    exact       radial power the pipeline has exactly at this scale
+    target      radial power of the scale's target (the truncation of the fine GFF)
+    coarse_gff  radial power of the same GFF sampled on this lattice (not the target)
+    max_z       largest |z| over shells of measured against exact
+    """
+
+    side: int
+    samples: np.ndarray
+    measured: RadialSpectrum
+    exact: RadialSpectrum
+    target: RadialSpectrum
+    coarse_gff: RadialSpectrum
+    max_z: float
+
+
+class MultiscaleRun(NamedTuple):
+    """Every scale, coarse to fine, their wall times [s], and at the finest scale the
+    pipeline's exact bias and that of single-scale DDIM with the same steps (largest
+    relative shell error against the target)."""
+
+    scales: tuple[ScaleRun, ...]
+    seconds: tuple[float, ...]
+    bias: float
+    single_bias: float
+    timing: Timing
+
+
+class InpaintScore(NamedTuple):
+    """One inpainting sampler against the exact conditional Gaussian.
+
+    samples      [n, L, L]
+    mean, sd     [L, L] per-site sample mean and s.d.
+    max_z_mean   largest |mean − μ| over unknown sites, in standard errors of the mean
+    max_sd_err   largest |s.d./exact s.d. − 1| over unknown sites
+    exact_known  whether every known site equals the observation exactly
+    """
+
+    samples: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    max_z_mean: float
+    max_sd_err: float
+    exact_known: bool
+
+
+class InpaintRun(NamedTuple):
+    """The observation ``y`` and ``mask`` [L, L] (True = known), the exact conditional
+    mean ``mu`` and s.d. ``sd`` [L, L], and the two samplers: replacement with the
+    unconditional exact denoiser, and the exact conditional denoiser."""
+
+    y: np.ndarray
+    mask: np.ndarray
+    mu: np.ndarray
+    sd: np.ndarray
+    replacement: InpaintScore
+    conditional: InpaintScore
+    timing: Timing
+
+
+def _power(energy, shape: tuple[int, int]) -> np.ndarray:
+    return np.asarray(energy.covariance_spectrum(shape), np.float64)
 
 
 @st.cache_data(max_entries=16, show_spinner="Coarse-to-fine sampling …")
-def multiscale_run(scales: str, method: str, upsampling: str, t_star: float, steps: int, mass2: float,
-                   kT: float, n: int, seed: int) -> dict:
+def multiscale_run(config: MultiscaleConfig) -> MultiscaleRun:
     """Every scale's samples, radial spectra (measured, exact pipeline, target) and timings."""
-    sides = tuple(int(s) for s in scales.split(","))
-    gff, sched = GaussianFreeField(mass2=mass2, kT=kT), make_schedule("linear", 1000)
-    options = MultiscaleOptions(refinement=method, upsampling=upsampling, t_star=t_star, inference_steps=steps)
+    c = config
+    sides = c.sides
+    gff, sched = GaussianFreeField(mass2=c.mass2, kT=c.kT), make_schedule(*SCHEDULE)
+    options = MultiscaleOptions(refinement=c.refinement, upsampling=c.upsampling, t_star=c.t_star,
+                                inference_steps=c.steps)
     with timed("multi-scale") as timing:
-        res = multiscale_sample(jax.random.key(seed), gff, sched, sides, n, options)
+        res = multiscale_sample(jax.random.key(c.seed), gff, sched, sides, c.n, options)
     exact = exact_multiscale_power(gff, sched, sides, options)
     fine = (sides[-1], sides[-1])
-    out = {"scales": sides, "seconds": res.seconds, "timing": timing, "samples": {}, "measured": {},
-           "exact": {}, "target": {}, "coarse_gff": {}, "z": {}}
+    scales = []
     for side, x, v in zip(sides, res.samples, exact, strict=True):
         x = np.asarray(x)
         shape = (side, side)
-        target = np.asarray(scale_target(gff, fine, shape).covariance_spectrum(shape), np.float64)
-        measured = radial_power_spectrum(x)
-        out["samples"][side] = x
-        out["measured"][side] = measured
-        out["exact"][side] = radial_average(v)
-        out["target"][side] = radial_average(target)
-        out["coarse_gff"][side] = radial_average(np.asarray(gff.covariance_spectrum(shape), np.float64))
-        se = gaussian_shell_stderr(v, n)
-        out["z"][side] = float(np.max(np.abs(shell_z_scores(measured, out["exact"][side], se))))
-    ab, abp = step_table(sched, timesteps_for(sched, steps, "trailing"))
-    p_fine = np.asarray(gff.covariance_spectrum(fine), np.float64)
-    single = radial_average(reverse_output_variance(p_fine, ab, abp, method="ddim")).power
-    want = out["target"][sides[-1]].power
-    out["bias"] = float(np.max(np.abs(out["exact"][sides[-1]].power / want - 1.0)))
-    out["single_bias"] = float(np.max(np.abs(single / want - 1.0)))
-    return out
+        measured, exact_radial = radial_power_spectrum(x), radial_average(v)
+        z = shell_z_scores(measured, exact_radial, gaussian_shell_stderr(v, c.n))
+        scales.append(ScaleRun(
+            side=side, samples=x, measured=measured, exact=exact_radial,
+            target=radial_average(_power(scale_target(gff, fine, shape), shape)),
+            coarse_gff=radial_average(_power(gff, shape)), max_z=float(np.max(np.abs(z))),
+        ))
+    ab, abp = step_table(sched, timesteps_for(sched, c.steps, "trailing"))
+    single = radial_average(reverse_output_variance(_power(gff, fine), ab, abp, method="ddim")).power
+    want = scales[-1].target.power
+    return MultiscaleRun(
+        scales=tuple(scales),
+        seconds=tuple(res.seconds),
+        bias=float(np.max(np.abs(scales[-1].exact.power / want - 1.0))),
+        single_bias=float(np.max(np.abs(single / want - 1.0))),
+        timing=timing,
+    )
+
+
+def _inpaint_score(x: np.ndarray, y: np.ndarray, mask: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> InpaintScore:
+    n, unk = x.shape[0], ~mask
+    mean, spread = x.mean(0), x.std(0, ddof=1)
+    return InpaintScore(
+        samples=x, mean=mean, sd=spread,
+        max_z_mean=float(np.max(np.abs(mean[unk] - mu[unk]) / (sd[unk] / np.sqrt(n)))),
+        max_sd_err=float(np.max(np.abs(spread[unk] / sd[unk] - 1.0))),
+        exact_known=bool(np.all(x[:, mask] == y.astype(x.dtype)[mask])),
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner="Inpainting …")
-def inpainting_run(size: int, mass2: float, kT: float, preset: str, steps: int, n: int, seed: int) -> dict:
+def inpainting_run(config: InpaintConfig) -> InpaintRun:
     """Replacement inpainting and the exact conditional denoiser, against the exact conditional Gaussian."""
-    gff, sched = GaussianFreeField(mass2=mass2, kT=kT), make_schedule("linear", 1000)
-    shape = (size, size)
-    key_obs, key_rep, key_cond = jax.random.split(jax.random.key(seed), 3)
+    c = config
+    gff, sched = GaussianFreeField(mass2=c.mass2, kT=c.kT), make_schedule(*SCHEDULE)
+    shape = (c.size, c.size)
+    key_obs, key_rep, key_cond = jax.random.split(jax.random.key(c.seed), 3)
     y = np.asarray(gff.sample_exact(key_obs, shape, 1)[0], np.float64)
-    mask = mask_preset(preset, shape, seed)
+    mask = mask_preset(c.preset, shape, c.seed)
     denoiser, mu, cond = inpainting_denoiser(gff, y, mask)
-    kw = dict(inference_steps=steps, spacing="trailing", inpaint=Inpaint(y, mask))
+    kw = dict(inference_steps=c.steps, spacing="trailing", inpaint=Inpaint(y, mask))
     with timed("inpainting") as timing:
-        rep = np.asarray(sample(key_rep, ExactGaussianDenoiser(gff), sched, shape, n, **kw).samples)
-        ex = np.asarray(sample(key_cond, denoiser, sched, shape, n, **kw).samples)
-    unk = ~mask
+        rep = np.asarray(sample(key_rep, ExactGaussianDenoiser(gff), sched, shape, c.n, **kw).samples)
+        ex = np.asarray(sample(key_cond, denoiser, sched, shape, c.n, **kw).samples)
     sd = np.sqrt(np.diag(cond)).reshape(shape)
-    out = {"y": y, "mask": mask, "mu": mu, "sd": sd, "timing": timing, "rep": rep, "cond": ex}
-    for name, x in (("rep", rep), ("cond", ex)):
-        m, s = x.mean(0), x.std(0, ddof=1)
-        out[f"{name}_mean"], out[f"{name}_sd"] = m, s
-        out[f"{name}_zmean"] = float(np.max(np.abs(m[unk] - mu[unk]) / (sd[unk] / np.sqrt(n))))
-        out[f"{name}_sdratio"] = float(np.max(np.abs(s[unk] / sd[unk] - 1.0)))
-        out[f"{name}_exact_known"] = bool(np.all(x[:, mask] == y.astype(x.dtype)[mask]))
-    return out
+    return InpaintRun(y=y, mask=mask, mu=mu, sd=sd, replacement=_inpaint_score(rep, y, mask, mu, sd),
+                      conditional=_inpaint_score(ex, y, mask, mu, sd), timing=timing)

@@ -3,7 +3,8 @@
 The first visitor of a fresh server otherwise waits for XLA to compile the
 loops behind each page's default view. ``start()`` (called by app.py, once
 per process) runs those computations on a daemon thread with the pages'
-default arguments: JAX compiles the very executables the first visit needs
+default configs (``ForwardConfig()``, ``ReverseConfig()``: the same objects
+whose defaults the pages' widgets start from): JAX compiles the very executables the first visit needs
 (and, inside a running server, Streamlit's shared cache holds the results).
 Set ``IDF_WARMUP=0`` to switch it off. tests/app/test_warmup.py checks that
 after ``run()`` the default Forward and Reverse pages compile nothing new, so
@@ -20,20 +21,14 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _started = False
 
-# The pages' default arguments, in the order the pages pass them.
-REVERSE_DEFAULT = ("gff", 16, 1.0, 1.0, 1.0, 1.0, "linear", 1000, 1e-4, 0.02, "ddim", 50, 0.0, "leading", 1.0,
-                   0.0, "document", "exact", False, 0, 256)
-FORWARD_DEFAULT = ("gff", 16, 32, 1.0, 1.0, 8.0, "linear", 1000, 1e-4, 0.02, False, 0.0, 0)
-
-
 def run() -> None:
     """Compute the default views now (blocking); errors are logged, never raised."""
     from idf.app import forward, reverse
 
-    for name, fn, args in (("reverse", reverse.reverse_run, REVERSE_DEFAULT),
-                           ("forward", forward.forward_run, FORWARD_DEFAULT)):
+    for name, compute in (("reverse", lambda: reverse.reverse_run(reverse.ReverseConfig())),
+                          ("forward", lambda: forward.forward_run(forward.ForwardConfig()))):
         try:
-            fn(*args)
+            compute()
         except Exception:  # a warm-up must never take the app down
             log.exception("warm-up of the %s page failed", name)
 
