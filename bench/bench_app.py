@@ -43,13 +43,11 @@ print(json.dumps({"cold": cold, "warm": warm, "change": change,
 
 
 def _pages() -> list[tuple[str, str]]:
-    import ast
+    """(title, script path) of every page, from the one page table (``idf.app.navigation``)."""
+    sys.path.insert(0, str(ROOT))
+    from idf.app.navigation import PAGES
 
-    tree = ast.parse((ROOT / "app.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGE_TABLE":
-            return [(title, path) for path, title, _, _ in ast.literal_eval(node.value) if (ROOT / path).exists()]
-    return []
+    return [(p.title, p.file) for p in PAGES]
 
 
 def run(quick: bool = False) -> list[dict]:
