@@ -74,12 +74,11 @@ def run(quick: bool = False) -> list[dict]:
                      "note": f"8×8 GFF, {CHAINS} chains × ({BURN_IN} + {STEPS}) steps, median of {reps_cold}"})
         rows.append({"name": f"{label}: run_chains warm", "value": t_warm, "unit": "s",
                      "baseline": t_cold, "ratio": t_warm / t_cold, "note": f"median of {reps_warm}; ratio warm/cold"})
-    params = (("kT", 1.0), ("mass2", 1.0))
+    config = arena.ArenaConfig(samplers=SAMPLERS, chains=CHAINS, steps=STEPS, burn_in=BURN_IN, seed=SEED)
     page = arena.run_sampler.__wrapped__
 
     def all_four():
-        return [page("gff", params, SIZE, n, arena.DEFAULT_STEP["lattice"][n], 10, CHAINS, STEPS, BURN_IN, False,
-                     SEED) for n in SAMPLERS]
+        return [page(config.run_spec(n)) for n in SAMPLERS]
 
     all_four()  # compile everything once
     t_page = _median_time(all_four, max(1, reps_warm // 2))
@@ -87,11 +86,11 @@ def run(quick: bool = False) -> list[dict]:
                  "value": t_page, "unit": "s", "note": "idf.app.arena.run_sampler without st.cache_data"})
     results = all_four()
     for name, res in zip(SAMPLERS, results, strict=True):
-        row = res["row"]
+        row = res.row
         rows.append({"name": f"{arena.SAMPLER_LABELS[name]}: acceptance / ESS/s / Fourier KL",
-                     "value": row["acceptance"], "unit": "probability",
-                     "note": f"ESS/s {row['ESS/s']:.3g} (slowest of φ, m); KL {row['Fourier KL (nats)']:.3f} nats "
-                             f"at n = {row['n (draws)']} (bias N/2n = {row['KL bias ≈ N/(2n)']:.3f})"})
+                     "value": row.acceptance, "unit": "probability",
+                     "note": f"ESS/s {row.ess_per_second:.3g} (slowest of φ, m); KL {row.fourier_kl:.3f} nats "
+                             f"at n = {row.n_draws} (i.i.d. bias {row.kl_bias:.3f})"})
     return rows
 
 

@@ -1,14 +1,17 @@
 """Cached compute for the Sampler arena: one target, several samplers run from
-the same seed and the same starting points, and everything the page shows
-about them (diagnostics table row, traces, autocorrelations, KL against the
-number of steps, toy trajectories, the HMC ε² sweep).
+the same seed and the same starting points, each returning a ``SamplerRun``
+(chains, diagnostics row, curves, toy drawing).
 
-The arena is five modules; this one runs the samplers and re-exports the
-others' public names, so ``from idf.app import arena`` reaches all of them:
-``arena_targets`` (the targets, how each is built, where chains start),
-``arena_custom`` (a typed φ: parse, probe, cache keys),
-``arena_diagnostics`` (the table row and the curves, after sampling),
-``arena_references`` (exact marginals, m references, the HMC ε² sweep).
+The arena's app layer is several modules; this one runs the samplers and
+re-exports the others' public names, so ``from idf.app import arena`` reaches
+all of them: ``arena_config`` (``ArenaConfig``, ``RunSpec``, the result types,
+labels), ``arena_targets`` (the targets, how each is built, where chains
+start), ``arena_custom`` (a typed φ: parse, probe, cache keys),
+``arena_diagnostics`` (the row and the curves, after sampling),
+``arena_references`` (exact marginals, m references, the HMC ε² sweep),
+``arena_table`` (captions: the table, the bars, the npz arrays),
+``arena_controls`` (the URL-bound multiselect) and ``arena_page`` (the
+page's sidebar and reproduce-in-Python snippet).
 
 Timings: ESS per second uses a warm run (the loop is run a second time when
 the first one compiled).
@@ -16,17 +19,29 @@ the first one compiled).
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
-import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from idf import diagnostics
+from idf.app.arena_config import (
+    IID,
+    MAX_FRAMES,
+    MCMC,
+    SAMPLER_HELP,
+    SAMPLER_LABELS,
+    TOY_DRAW_STEPS,
+    UNET_DRAWS,
+    ArenaConfig,
+    Curves,
+    Diagnostics,
+    RunSpec,
+    SamplerRun,
+)
+from idf.app.arena_controls import ArenaControls
 from idf.app.arena_custom import CUSTOM, ERROR_HINT, check_custom, custom_code, custom_config, custom_params
-from idf.app.arena_diagnostics import autocorrelation, finite, kl_curve, observables, summary, ula_stationary_kl
-from idf.app.arena_references import SWEEP_LEAPFROG, hmc_sweep, m_reference, toy_reference
+from idf.app.arena_diagnostics import kl_curve, observables, summarize
+from idf.app.arena_references import SWEEP_LEAPFROG, HMCSweep, ToyReference, hmc_sweep, m_reference, toy_reference
+from idf.app.arena_table import COLUMNS, LOG_BARS, chain_arrays, efficiency_bars, results_frame
 from idf.app.arena_targets import (
     DEFAULT_STEP,
     PHI4_PRESETS,
@@ -40,46 +55,27 @@ from idf.app.arena_targets import (
     make_target,
     step_family,
 )
-from idf.app.params import Controls
 from idf.app.timing import Timing, timed
-from idf.samplers import make_sampler, nonfinite_report, run_chains, run_chains_with_restarts
+from idf.samplers import (
+    ChainResult,
+    diffusion_chains,
+    iid_output_variance,
+    make_sampler,
+    nonfinite_report,
+    run_chains,
+    run_chains_with_restarts,
+)
+from idf.viz.arena import ToyDrawing
 
 __all__ = [
-    "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "MAX_FRAMES", "PHI4_PRESETS", "SAMPLER_HELP", "SAMPLER_LABELS",
-    "SWEEP_LEAPFROG", "TARGET_LABELS", "TOY_DRAW_STEPS", "UNET_DRAWS", "ArenaControls", "Params", "autocorrelation",
-    "chain_arrays", "check_custom", "custom_code", "custom_config", "custom_params", "gaussian_power", "gif_frames",
-    "hmc_sweep", "improper_reason", "initial_positions", "is_gaussian_target", "is_toy", "kl_curve",
-    "lattice_frames", "m_reference", "make_target", "observables", "results_frame", "run_sampler", "step_family",
-    "timing_total", "toy_reference", "ula_stationary_kl", "unet_checkpoint_for",
-]  # fmt: skip
-
-UNET_DRAWS = 64  # draws per chain for the U-Net sampler (its forward pass dominates on a CPU)
-SAMPLER_LABELS = {
-    "langevin": "ULA",
-    "mala": "MALA",
-    "mh": "RW-MH",
-    "hmc": "HMC",
-    "nuts": "NUTS",
-    "diffusion": "Diffusion",
-    "unet": "U-Net diffusion",
-}
-SAMPLER_HELP = {
-    "langevin": "unadjusted Langevin, the document's update (no accept/reject)",
-    "mala": "Metropolis-adjusted Langevin",
-    "mh": "random-walk Metropolis–Hastings (step = proposal scale σ)",
-    "hmc": "Hamiltonian Monte Carlo",
-    "nuts": "No-U-Turn sampler (BlackJAX)",
-    "diffusion": "reverse diffusion (DDIM η = 0, cosine schedule, exact Gaussian denoiser): i.i.d. draws",
-    "unet": f"reverse diffusion with the shipped U-Net (DDIM η = 0, its training schedule; ≤ {UNET_DRAWS} draws "
-    "per chain): i.i.d. draws",
-}
-MAX_FRAMES = 40
-TOY_DRAW_STEPS = 120  # steps of chain 0 drawn over the toy contours
-COLUMNS = [
-    "acceptance", "acceptance rate", "ε (final)", "ESS bulk (φ)", "ESS bulk (m)", "ESS bulk (x₁)", "ESS bulk (x₂)",
-    "ESS/s", "ESS/grad", "R̂ (max)", "τ_int (max, steps)", "rms ΔH (kT)", "⟨e^{−ΔH}⟩", "± ⟨e^{−ΔH}⟩",
-    "⟨x·∇φ⟩/(N·kT)", "equipartition z", "Fourier KL (nats)", "n (draws)", "KL bias ≈ N/(2n)",
-    "exact KL, n → ∞ (nats)", "P(m > 0) (exact ½)", "sign flips of m per chain", "divergent chains", "warm seconds",
+    "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "IID", "LOG_BARS", "MAX_FRAMES", "MCMC", "PHI4_PRESETS",
+    "SAMPLER_HELP",
+    "SAMPLER_LABELS", "SWEEP_LEAPFROG", "TARGET_LABELS", "TOY_DRAW_STEPS", "UNET_DRAWS", "ArenaConfig",
+    "ArenaControls", "Curves", "Diagnostics", "HMCSweep", "Params", "RunSpec", "SamplerRun", "ToyReference",
+    "chain_arrays", "check_custom", "custom_code", "custom_config", "custom_params", "efficiency_bars",
+    "gaussian_power", "gif_frames", "hmc_sweep", "improper_reason", "initial_positions", "is_gaussian_target",
+    "is_toy", "kl_curve", "lattice_frames", "m_reference", "make_target", "observables", "results_frame",
+    "run_sampler", "step_family", "timing_total", "toy_reference", "unet_checkpoint_for",
 ]  # fmt: skip
 
 
@@ -94,193 +90,122 @@ def _warm_seconds(go, first: Timing) -> float:
     return float(np.median(times))
 
 
-def _toy_drawing(result, record: bool) -> dict[str, np.ndarray] | None:
+def _numpy(result: ChainResult) -> ChainResult:
+    return jax.tree.map(np.asarray, jax.block_until_ready(result))
+
+
+def _toy_drawing(result: ChainResult) -> ToyDrawing:
     """Chain 0's first steps: trajectory, proposals, accepted flags, paths."""
-    if not record:
-        return None
     k = min(TOY_DRAW_STEPS, result.accepted.shape[1])
-    return {
-        "trajectory": np.asarray(result.positions[0, :k], np.float64),
-        "proposals": np.asarray(result.proposals[0, :k], np.float64),
-        "accepted": np.asarray(result.accepted[0, :k]),
-        "paths": np.asarray(result.paths[0, : min(k, 12)], np.float64),
-    }
-
-
-def _run_mcmc(sampler_name, energy, key, x_init, step_size, num_leapfrog, steps, burn_in, adapt, record):
-    sampler = make_sampler(sampler_name, step_size, num_leapfrog)
-    adapt = adapt and sampler.adaptable
-    kwargs = dict(burn_in=burn_in, record_proposals=record, adapt=adapt, warn=False)
-
-    def go(smp):
-        res = run_chains(smp, energy, key, x_init, steps, **kwargs)
-        jax.block_until_ready(res.positions)
-        return res
-
-    with timed(SAMPLER_LABELS[sampler_name]) as timing:
-        run = run_chains_with_restarts(sampler, energy, key, x_init, steps, **kwargs)
-        jax.block_until_ready(run.result.positions)
-    notes = [f"adaptation diverged; restarted it from ε₀ = {eps:.3g}" for eps in run.restarts]
-    return run.result, timing, _warm_seconds(lambda: go(run.sampler), timing), notes
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def run_sampler(
-    target: str,
-    params: Params,
-    size: int,
-    sampler: str,
-    step_size: float,
-    num_leapfrog: int,
-    chains: int,
-    steps: int,
-    burn_in: int,
-    adapt: bool,
-    seed: int,
-) -> dict[str, Any]:
-    """One sampler on one target: chains, per-step info, diagnostics row and curves.
-
-    ``params`` is the target's hashable tuple (``arena_targets``; a typed φ's
-    from ``custom_params``), so the cache keys on plain values.
-    positions [C, S, *shape]; energy, accepted, acceptance_prob, delta_H [C, S];
-    ``row`` (the table row), ``curves`` (ACF per observable, KL against steps),
-    ``equipartition`` (⟨x·∇φ⟩: value, error, expected N·kT; or None),
-    ``report`` (divergence lines), ``timing`` (first call, with compile) and
-    ``seconds_warm`` (the loop alone).
-    """
-    energy = make_target(target, params)
-    x_init, key = initial_positions(target, size, chains, seed)
-    shape = tuple(x_init.shape[1:])
-    record = is_toy(target)
-    if sampler == "diffusion":
-        return _run_diffusion(target, energy, size, chains, steps, num_leapfrog, seed)
-    if sampler == "unet":
-        return _run_diffusion(
-            target,
-            energy,
-            size,
-            chains,
-            min(steps, UNET_DRAWS),
-            num_leapfrog,
-            seed,
-            checkpoint=unet_checkpoint_for(target, params, size),
-        )
-    result, timing, seconds, notes = _run_mcmc(
-        sampler, energy, key, x_init, step_size, num_leapfrog, steps, burn_in, adapt, record
+    return ToyDrawing(
+        trajectory=np.asarray(result.positions[0, :k], np.float64),
+        proposals=np.asarray(result.proposals[0, :k], np.float64),
+        accepted=np.asarray(result.accepted[0, :k]),
+        paths=np.asarray(result.paths[0, : min(k, 12)], np.float64),
     )
-    run: dict[str, Any] = {
-        "sampler": sampler,
-        "positions": np.asarray(result.positions),
-        "energy": np.asarray(result.energy, np.float64),
-        "accepted": np.asarray(result.accepted),
-        "acceptance_prob": np.asarray(result.acceptance_prob, np.float64),
-        "delta_H": np.asarray(result.delta_H, np.float64),
-        "divergent": np.asarray(result.nonfinite),
-        "divergent_step": np.asarray(result.nonfinite_step) - burn_in,
-        "report": notes + nonfinite_report(result),
-        "grad_evals": float(np.sum(np.asarray(result.num_grad_evals))),
-        "step_size": float(result.step_size),
-        "seconds_warm": seconds,
-        "timing": timing,
-        "toy": _toy_drawing(result, record),
-        "shape": shape,
-    }
-    power = None if record else gaussian_power(energy, shape)
-    spectrum = np.asarray(energy.spectrum(shape), np.float64) if power is not None else None
-    run.update(summary(target, energy, run, power, spectrum))
-    run["row"] = {
-        "acceptance": float(np.mean(run["acceptance_prob"])),
-        "acceptance rate": float(np.mean(run["accepted"])),
-        "ε (final)": run["step_size"],
-        **run["row"],
-        "divergent chains": int(np.sum(run["divergent"])),
-        "warm seconds": seconds,
-    }
-    return run
 
 
-def _run_diffusion(
-    target, energy, size, chains, steps, inference_steps, seed, checkpoint: str | None = None
-) -> dict[str, Any]:
-    """Reverse diffusion (DDIM, η = 0) as a sampler: C·S i.i.d. draws arranged as
-    [C, S, H, W] to share the MCMC diagnostics. Exact denoiser: cosine schedule
-    with T = 1000, and ``exact_kl`` is the loop's exact output KL (every step is
+def _run_mcmc(spec: RunSpec, energy, key, x_init, record: bool):
+    """(result, sampler actually kept, restarts, timing, warm seconds) of one MCMC sampler."""
+    sampler = make_sampler(spec.sampler, spec.step_size, max(spec.num_leapfrog, 1))
+    kwargs = dict(burn_in=spec.burn_in, record_proposals=record, adapt=spec.adapt and sampler.adaptable, warn=False)
+    with timed(SAMPLER_LABELS[spec.sampler]) as timing:
+        run = run_chains_with_restarts(sampler, energy, key, x_init, spec.steps, **kwargs)
+        result = _numpy(run.result)
+
+    def go():
+        jax.block_until_ready(run_chains(run.sampler, energy, key, x_init, spec.steps, **kwargs).positions)
+
+    seconds = _warm_seconds(go, timing)
+    return result, run.restarts, timing, seconds
+
+
+def _run_iid(spec: RunSpec, energy, checkpoint: str | None):
+    """Reverse diffusion (DDIM, η = 0) as a sampler (``diffusion_chains``): C·S
+    i.i.d. draws as [C, S, H, W]. Exact denoiser: cosine schedule with T = 1000,
+    and ``exact_kl`` is the loop's exact output KL (every step is
     linear-Gaussian). With a U-Net ``checkpoint``: its own training schedule,
-    ``exact_kl`` NaN. A U-Net trained on φ⁴ works the same way; there is no
-    exact Gaussian reference then, only the φ⁴ observables."""
-    from idf.diffusion import ExactGaussianDenoiser, make_schedule, sample, step_table
-    from idf.diffusion.schedules import timesteps_for
+    ≤ UNET_DRAWS draws per chain, ``exact_kl`` NaN."""
+    from idf.diffusion import ExactGaussianDenoiser, make_schedule
 
-    shape = (size, size)
+    shape = (spec.size, spec.size)
+    draws = spec.steps if checkpoint is None else min(spec.steps, UNET_DRAWS)
     if checkpoint is None:
-        schedule = make_schedule("cosine", 1000)
-        denoiser = ExactGaussianDenoiser(energy)
+        schedule, denoiser = make_schedule("cosine", 1000), ExactGaussianDenoiser(energy)
     else:
         from idf.models import load_denoiser
 
         denoiser, info = load_denoiser(checkpoint)
-        sched = info["schedule"]
-        schedule = make_schedule(
-            sched["name"], int(sched["num_steps"]), float(sched["beta_start"]), float(sched["beta_end"])
-        )
-    n = chains * steps
+        s = info["schedule"]
+        schedule = make_schedule(s["name"], int(s["num_steps"]), float(s["beta_start"]), float(s["beta_end"]))
 
     def go():
-        res = sample(
-            jax.random.key(seed), denoiser, schedule, shape, n, inference_steps=inference_steps, solver="ddim", eta=0.0
-        )
-        return np.asarray(jax.block_until_ready(res.samples))
+        return _numpy(
+            diffusion_chains(jax.random.key(spec.seed), denoiser, schedule, energy, shape, spec.chains, draws,
+                             inference_steps=spec.inference_steps)
+        )  # fmt: skip
 
-    with timed("diffusion" if checkpoint is None else "U-Net diffusion") as timing:
-        samples = go()
+    with timed(SAMPLER_LABELS[spec.sampler]) as timing:
+        result = go()
     if checkpoint is not None:  # a U-Net loop is too slow on a CPU to run twice: wall time minus compile time
         seconds = max(timing.seconds - timing.compile_seconds, 1e-9)
     else:
         seconds = _warm_seconds(go, timing)
-    positions = samples.reshape(chains, steps, *shape)
-    phi = np.asarray(jax.vmap(energy.energy)(jnp.asarray(samples)), np.float64).reshape(chains, steps)
-    nan = np.full((chains, steps), np.nan)
-    run: dict[str, Any] = {
-        "sampler": "diffusion" if checkpoint is None else "unet",
-        "positions": positions,
-        "energy": phi,
-        "accepted": np.ones((chains, steps), bool),
-        "acceptance_prob": np.ones((chains, steps)),
-        "delta_H": nan,
-        "divergent": np.zeros(chains, bool),
-        "divergent_step": np.full(chains, -1),
-        "report": [] if finite(samples) else ["reverse diffusion produced NaN/inf samples"],
-        "grad_evals": float(n * inference_steps),
-        "step_size": float("nan"),
-        "seconds_warm": seconds,
-        "timing": timing,
-        "toy": None,
-        "shape": shape,
-    }
     power = gaussian_power(energy, shape)
-    ab, ab_prev = step_table(schedule, timesteps_for(schedule, inference_steps, "leading"))
-    run["exact_kl"] = (
-        float("nan")
-        if checkpoint is not None or power is None
-        else diagnostics.gaussian_kl(
-            diagnostics.reverse_output_variance(power, ab, ab_prev, method="ddim", eta=0.0), power
-        )
-    )
+    exact = float("nan")
+    if checkpoint is None and power is not None:
+        from idf.diagnostics import gaussian_kl
+
+        exact = gaussian_kl(iid_output_variance(power, schedule, spec.inference_steps), power)
+    return result, timing, seconds, exact
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def run_sampler(spec: RunSpec) -> SamplerRun:
+    """One sampler on one target (``ArenaConfig.run_spec``): chains, per-step
+    info, diagnostics row and curves, as a ``SamplerRun``."""
+    energy = make_target(spec.target, spec.params)
+    x_init, key = initial_positions(spec.target, spec.size, spec.chains, spec.seed)
+    shape = tuple(x_init.shape[1:])
+    record = is_toy(spec.target)
+    restarts: tuple[float, ...] = ()
+    if spec.sampler in IID:
+        checkpoint = None if spec.sampler == "diffusion" else unet_checkpoint_for(spec.target, spec.params, spec.size)
+        result, timing, seconds, exact = _run_iid(spec, energy, checkpoint)
+        burn_in, record = 0, False
+        report = [] if not np.any(result.nonfinite) else ["reverse diffusion produced NaN/inf samples"]
+    else:
+        result, restarts, timing, seconds = _run_mcmc(spec, energy, key, x_init, record)
+        burn_in, exact = spec.burn_in, float("nan")
+        report = [f"adaptation diverged; restarted it from ε₀ = {eps:.3g}" for eps in restarts]
+        report += nonfinite_report(result)
+    power = None if is_toy(spec.target) else gaussian_power(energy, shape)
     spectrum = None if power is None else np.asarray(energy.spectrum(shape), np.float64)
-    run.update(summary(target, energy, run, power, spectrum))
-    run["row"] = {
-        "acceptance": float("nan"),
-        "acceptance rate": float("nan"),
-        "ε (final)": float("nan"),
-        **run["row"],
-        "divergent chains": 0,
-        "warm seconds": seconds,
-    }
-    return run
+    grad_evals = float(np.sum(result.num_grad_evals))
+    row, curves, equi = summarize(
+        spec.target, energy, spec.sampler, result, power=power, spectrum=spectrum, seconds_warm=seconds,
+        grad_evals=grad_evals, exact_kl=exact,
+    )  # fmt: skip
+    return SamplerRun(
+        sampler=spec.sampler,
+        result=result,
+        frozen_step=np.asarray(result.nonfinite_step) - burn_in,
+        report=tuple(report),
+        restarted=bool(restarts),
+        grad_evals=grad_evals,
+        seconds_warm=seconds,
+        timing=timing,
+        toy=_toy_drawing(result) if record else None,
+        shape=shape,
+        exact_kl=exact,
+        row=row,
+        curves=curves,
+        equipartition=equi,
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _shipped() -> list[dict[str, Any]]:
+def _shipped() -> list[dict]:
     try:
         from idf.models import shipped_checkpoints
 
@@ -307,16 +232,17 @@ def unet_checkpoint_for(target: str, params: Params, size: int) -> str | None:
     return None
 
 
-def lattice_frames(runs: dict[str, dict[str, Any]]) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Chain 0's fields at F ≤ MAX_FRAMES evenly spaced kept draws of each run
-    (the same F for all, each over its own length), and the frame labels."""
-    s_min = min(r["positions"].shape[1] for r in runs.values())
+def lattice_frames(positions: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Chain 0's fields at F ≤ MAX_FRAMES evenly spaced kept draws of each
+    sampler's positions [C, S, H, W] (the same F for all, each over its own
+    length), and the frame labels."""
+    s_min = min(p.shape[1] for p in positions.values())
     count = min(MAX_FRAMES, s_min)
     frames = {}
-    for name, r in runs.items():
-        idx = np.round(np.linspace(0, r["positions"].shape[1] - 1, count)).astype(int)
-        frames[name] = r["positions"][0, idx]
-    s_max = max(r["positions"].shape[1] for r in runs.values())
+    for name, p in positions.items():
+        idx = np.round(np.linspace(0, p.shape[1] - 1, count)).astype(int)
+        frames[name] = p[0, idx]
+    s_max = max(p.shape[1] for p in positions.values())
     idx = np.round(np.linspace(0, s_max - 1, count)).astype(int)
     return frames, [f"step {i + 1}" for i in idx]
 
@@ -331,74 +257,9 @@ def gif_frames(frames: dict[str, np.ndarray]) -> np.ndarray:
     return np.concatenate(parts, axis=2)
 
 
-# -- controls: a multiselect bound to the URL --------------------------------------------------
-class ArenaControls(Controls):
-    """``Controls`` plus a multiselect whose URL value is a comma-separated list."""
-
-    def multiselect(
-        self,
-        name: str,
-        label: str,
-        options: list[str],
-        default: list[str],
-        max_selections: int,
-        format_func=str,
-        help: str | None = None,
-    ) -> list[str]:
-        def parse(raw: str) -> tuple[list[str], str | None]:
-            items = [s.strip() for s in raw.split(",") if s.strip()]
-            good = [s for s in dict.fromkeys(items) if s in options]
-            problems = []
-            if len(good) != len(items):
-                problems.append(f"unknown or repeated entries dropped (choose from {', '.join(options)})")
-            if len(good) > max_selections:
-                good = good[:max_selections]
-                problems.append(f"at most {max_selections}; kept the first {max_selections}")
-            if not good:
-                return list(default), "; ".join(problems + [f"using {','.join(default)}"])
-            return good, ("; ".join(problems) + ".") if problems else None
-
-        key = self._bind(name, list(default), parse)
-        current = [v for v in st.session_state[key] if v in options]
-        if current != st.session_state[key]:  # options can shrink (e.g. diffusion needs a Gaussian target)
-            st.session_state[key] = current
-        value = list(
-            self.container.multiselect(
-                label, options, key=key, format_func=format_func, help=help, max_selections=max_selections
-            )
-        )
-        self.values[name] = ",".join(value)
-        self.defaults[name] = ",".join(default)
-        if value == list(default):
-            if name in st.query_params:
-                del st.query_params[name]
-        else:
-            st.query_params[name] = ",".join(value)
-        return value
-
-
-def results_frame(runs: dict[str, dict[str, Any]]):
-    """The diagnostics table: one row per sampler (pandas DataFrame)."""
-    import pandas as pd
-
-    rows = {SAMPLER_LABELS[name]: run["row"] for name, run in runs.items()}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    return frame[[c for c in COLUMNS if c in frame.columns]]
-
-
-def chain_arrays(runs: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Arrays for the .npz download, prefixed by sampler name."""
-    out = {}
-    for name, r in runs.items():
-        for key in ("positions", "energy", "accepted", "acceptance_prob", "delta_H", "divergent"):
-            out[f"{name}/{key}"] = r[key]
-        out[f"{name}/step_size"] = np.asarray(r["step_size"])
-    return out
-
-
-def timing_total(runs: dict[str, dict[str, Any]]) -> Timing:
+def timing_total(runs: dict[str, SamplerRun]) -> Timing:
     total = Timing("arena: " + ", ".join(SAMPLER_LABELS[n] for n in runs))
     for r in runs.values():
-        total.seconds += r["timing"].seconds
-        total.compile_seconds += r["timing"].compile_seconds
+        total.seconds += r.timing.seconds
+        total.compile_seconds += r.timing.compile_seconds
     return total

@@ -1,5 +1,6 @@
 """Target-level references for the Sampler arena, computed once per target
-(cached): the toys' exact marginals, a reference for the magnetisation m of
+(cached) with library calls: the toys' contour grid and exact marginals
+(``idf.diagnostics.energy_grid``, ``grid_marginals``), a reference for the magnetisation m of
 a lattice field (exact for Gaussian targets, a long HMC run for φ⁴, none for
 a typed φ) and HMC's ε² sweep of the energy error.
 """
@@ -7,7 +8,7 @@ a typed φ) and HMC's ε² sweep of the energy error.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -17,39 +18,42 @@ import streamlit as st
 from idf import diagnostics
 from idf.app.arena_diagnostics import safe
 from idf.app.arena_targets import Params, gaussian_power, initial_positions, make_target
-from idf.app.timing import timed
+from idf.app.timing import Timing, timed
 from idf.energy import Phi4
 from idf.samplers import HMC, run_chains
+from idf.viz.arena import MReference
 
 SWEEP_LEAPFROG = (5, 7, 10, 14, 20)  # ε = (L·ε)/L: fixed trajectory length, one compile per L
 
 
+class ToyReference(NamedTuple):
+    """A toy's contour grid of φ/kT and its exact marginals (``idf.diagnostics``)."""
+
+    grid: diagnostics.EnergyGrid
+    marginals: diagnostics.ToyMarginals
+
+
+class HMCSweep(NamedTuple):
+    """HMC's ε² sweep: eps [K] (ε = length/L), rms [K] (rms ΔH, kT), acceptance [K],
+    slope (fitted log rms ΔH against log ε; theory 2), timing."""
+
+    eps: np.ndarray
+    rms: np.ndarray
+    acceptance: np.ndarray
+    slope: float
+    timing: Timing
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def toy_reference(target: str, params: Params, grid: int = 160) -> dict[str, Any]:
+def toy_reference(target: str, params: Params, grid: int = 160) -> ToyReference:
     """φ/kT on a grid over the toy's bounds (for contours) and the exact marginal
-    densities of x₁ and x₂ by numerical integration of exp(−φ/kT) on that grid."""
-    energy = make_target(target, params)
-    (x0, x1), (y0, y1) = energy.bounds
-    xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
-    pts = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
-    phi = np.asarray(jax.vmap(energy.energy)(jnp.asarray(pts, jnp.result_type(float))), np.float64)
-    phi = phi.reshape(grid, grid) / float(energy.kT)  # [y, x]
-    dens = np.exp(-(phi - phi.min()))
-    dx, dy = xs[1] - xs[0], ys[1] - ys[0]
-    p1 = dens.sum(axis=0) * dy
-    p2 = dens.sum(axis=1) * dx
-    return {
-        "x": xs,
-        "y": ys,
-        "phi": phi,
-        "p1": p1 / (p1.sum() * dx),
-        "p2": p2 / (p2.sum() * dy),
-        "bounds": energy.bounds,
-    }
+    densities of x₁ and x₂ by quadrature of exp(−φ/kT) on that grid."""
+    g = diagnostics.energy_grid(make_target(target, params), grid)
+    return ToyReference(g, diagnostics.grid_marginals(g))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def m_reference(target: str, params: Params, size: int, seed: int) -> dict[str, Any]:
+def m_reference(target: str, params: Params, size: int, seed: int) -> MReference:
     """Reference for the magnetisation m = Σx/N.
 
     Gaussian targets: exact, m ~ N(0, kT/(N·A(0))) (m = x̂₀/√N for the unitary
@@ -64,9 +68,9 @@ def m_reference(target: str, params: Params, size: int, seed: int) -> dict[str, 
         sd = math.sqrt(float(power[0, 0]) / (size * size))
         grid = np.linspace(-4.5 * sd, 4.5 * sd, 201)
         density = np.exp(-0.5 * (grid / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
-        return {"kind": "exact", "grid": grid, "density": density, "label": f"exact N(0, kT/(N·A(0))), sd = {sd:.3g}"}
+        return MReference("exact", f"exact N(0, kT/(N·A(0))), sd = {sd:.3g}", grid=grid, density=density)
     if not isinstance(energy, Phi4):
-        return {"kind": "none"}
+        return MReference("none")
     key_init, key_run = jax.random.split(jax.random.key(seed + 7919))
     x_init = 0.1 * jax.random.normal(key_init, (16, *shape), jnp.result_type(float))
     res = run_chains(
@@ -74,13 +78,13 @@ def m_reference(target: str, params: Params, size: int, seed: int) -> dict[str, 
     )
     m = diagnostics.magnetization(np.asarray(res.positions)).ravel()
     m = np.concatenate([m, -m])
-    return {"kind": "samples", "m": m, "label": f"long HMC (16 × 2000 steps) + Z₂ mirror, n = {m.size}"}
+    return MReference("samples", f"long HMC (16 × 2000 steps) + Z₂ mirror, n = {m.size}", samples=m)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def hmc_sweep(
     target: str, params: Params, size: int, trajectory_length: float, chains: int, seed: int
-) -> dict[str, Any]:
+) -> HMCSweep:
     """rms ΔH against ε at fixed trajectory length L·ε (HMC with L in
     ``SWEEP_LEAPFROG`` and ε = length/L, 200 steps after 100 burn-in each):
     leapfrog's global error makes rms ΔH ∝ ε²."""
@@ -99,4 +103,4 @@ def hmc_sweep(
     rms = np.asarray(rms)
     ok = np.isfinite(rms) & (rms > 0)
     slope = float(np.polyfit(np.log(eps[ok]), np.log(rms[ok]), 1)[0]) if ok.sum() >= 2 else float("nan")
-    return {"eps": eps, "rms": rms, "acceptance": np.asarray(acc), "slope": slope, "timing": timing}
+    return HMCSweep(eps, rms, np.asarray(acc), slope, timing)

@@ -1,5 +1,6 @@
 """Boltzmann samplers for exp(−φ/kT): unadjusted Langevin, MALA, random-walk
-MH, HMC (ours) and NUTS (BlackJAX, same interface), plus ``run_chains``.
+MH, HMC (ours) and NUTS (BlackJAX, same interface), plus ``run_chains`` and
+reverse diffusion as an i.i.d. sampler (``diffusion_chains``, same result).
 
 A sampler is a pytree dataclass: continuous settings (step size, inverse mass)
 are traced leaves, loop-shaping ones (number of leapfrog steps) static.
@@ -12,6 +13,7 @@ under jit.
 from idf.samplers._acceptance import metropolis_accept
 from idf.samplers._integrator import kinetic_energy, leapfrog
 from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler, SamplerInfo, SamplerState, init_state
+from idf.samplers.diffusion_iid import diffusion_chains, iid_output_variance
 from idf.samplers.hmc import HMC
 from idf.samplers.langevin import Langevin, langevin_proposal
 from idf.samplers.mala import MALA
@@ -51,6 +53,8 @@ __all__ = [
     "Sampler",
     "SamplerInfo",
     "SamplerState",
+    "diffusion_chains",
+    "iid_output_variance",
     "init_state",
     "kinetic_energy",
     "langevin_proposal",

@@ -44,9 +44,9 @@ class ChainResult(NamedTuple):
     energy:           [C, T]          φ after each step
     delta_H:          [C, T]          HMC energy error (kT units); NaN for other samplers
     num_grad_evals:   [C, T] int32    gradient evaluations per step
-    divergent:        [C, T] bool     ΔH above 1000 kT (BlackJAX's meaning; HMC, NUTS), per sampling step
     proposals:        [C, T, *shape] or None  proposed points (``record_proposals``)
     paths:            [C, T, P, *shape] or None  [x, x'] or the HMC leapfrog path
+    divergent:        [C, T] bool     ΔH above 1000 kT (BlackJAX's meaning; HMC, NUTS), per sampling step
     nonfinite:        [C] bool        the chain hit a NaN/inf and was frozen
     nonfinite_step:   [C] int32       the step it happened (0 = first burn-in step), −1 if never
     nonfinite_energy: [C]             the offending proposal energy (NaN/±inf)
@@ -60,9 +60,9 @@ class ChainResult(NamedTuple):
     energy: jax.Array
     delta_H: jax.Array
     num_grad_evals: jax.Array
-    divergent: jax.Array
     proposals: jax.Array | None
     paths: jax.Array | None
+    divergent: jax.Array
     nonfinite: jax.Array
     nonfinite_step: jax.Array
     nonfinite_energy: jax.Array
@@ -185,19 +185,6 @@ class _Frozen(NamedTuple):
     nonfinite_energy: jax.Array  # [C]
 
 
-class _PerStep(NamedTuple):
-    """One step's outputs, [C, ...] inside the loop and [C, T, ...] after it (names as in ``ChainResult``)."""
-
-    accepted: jax.Array
-    acceptance_prob: jax.Array
-    energy: jax.Array
-    delta_H: jax.Array
-    num_grad_evals: jax.Array
-    divergent: jax.Array
-    proposals: jax.Array | None
-    paths: jax.Array | None
-
-
 @functools.partial(jax.jit, static_argnames=("num_steps", "burn_in", "thin", "record", "adapt"))
 def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thin, record, adapt):
     # One scan over burn-in and sampling steps (one loop body: XLA compiles the
@@ -250,7 +237,8 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
         buffer = jax.lax.dynamic_update_index_in_dim(
             buffer, jnp.where(keep, states.position, current), slot, axis=0
         )
-        out = _PerStep(
+        # one step's outputs [C, ...], keyed by their ``ChainResult`` field names
+        out = dict(
             accepted=info.accepted & ~frozen,
             acceptance_prob=jnp.where(frozen, 0.0, info.acceptance_prob),
             energy=states.energy,
@@ -269,7 +257,7 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
     step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
     return ChainResult(
         positions=jnp.moveaxis(buffer, 0, 1),
-        **per_step._asdict(),
+        **per_step,
         **frozen._asdict(),
         step_size=step_size,
         final_state=states,

@@ -12,16 +12,49 @@ lines of precomputed densities (so ``figure_png`` can redraw them).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from idf.diagnostics.marginals import EnergyGrid, ToyMarginals
 from idf.viz.fields import COLORSCALE, symmetric_range
 from idf.viz.traces import PALETTE
 
 ACCEPTED, REJECTED, PATH = "#2ca02c", "#d62728", "#ff7f0e"
 LIGHT = [[0.0, "#c6dbef"], [0.5, "#eef4fa"], [1.0, "#ffffff"]]  # low φ tinted, high φ white: markers stay visible
+
+
+class ToyDrawing(NamedTuple):
+    """Chain 0's first K steps on a 2-D toy: trajectory [K, 2], proposals [K, 2],
+    accepted [K] bool, paths [P, Lp, 2] (HMC: the leapfrog positions)."""
+
+    trajectory: np.ndarray
+    proposals: np.ndarray
+    accepted: np.ndarray
+    paths: np.ndarray
+
+
+class MReference(NamedTuple):
+    """A reference for the magnetisation m: ``kind`` "exact" (a density ``density``
+    [G] on ``grid`` [G]), "samples" (reference draws ``samples`` [n]) or "none"."""
+
+    kind: str
+    label: str = ""
+    grid: np.ndarray | None = None
+    density: np.ndarray | None = None
+    samples: np.ndarray | None = None
+
+
+class KLCurve(NamedTuple):
+    """Fourier KL of the first s draws of every chain, s on a log grid [G]:
+    steps [G] (s), n [G] (C·s draws), kl [G] and bias [G] (``fourier_kl_bias``), in nats."""
+
+    steps: np.ndarray
+    n: np.ndarray
+    kl: np.ndarray
+    bias: np.ndarray
 
 
 def colour(i: int) -> str:
@@ -35,25 +68,23 @@ def _layout(fig: go.Figure, title: str, height: int, legend_y: float = -0.22) ->
     return fig
 
 
-def toy_trajectories(reference: Mapping, drawings: Mapping[str, Mapping[str, np.ndarray]],
-                     title: str = "") -> go.Figure:
-    """One panel per sampler: contours of (φ − φ_min)/kT, chain 0's first steps,
-    its proposals (green accepted, red rejected) and, for HMC, the leapfrog paths
-    of the first trajectories. ``drawings[label]`` holds trajectory [K, 2],
-    proposals [K, 2], accepted [K], paths [P, Lp, 2]."""
+def toy_trajectories(reference: EnergyGrid, drawings: Mapping[str, ToyDrawing], title: str = "") -> go.Figure:
+    """One panel per sampler: contours of (φ − φ_min)/kT (``reference``, the toy's
+    ``energy_grid``), chain 0's first steps, its proposals (green accepted, red
+    rejected) and, for HMC, the leapfrog paths of the first trajectories."""
     names = list(drawings)
     fig = make_subplots(rows=1, cols=max(len(names), 1), subplot_titles=names, horizontal_spacing=0.04,
                         shared_yaxes=True)
-    phi = np.minimum(np.asarray(reference["phi"]) - np.min(reference["phi"]), 12.0)
-    (x0, x1), (y0, y1) = reference["bounds"]
+    phi = np.minimum(np.asarray(reference.phi) - np.min(reference.phi), 12.0)
+    (x0, x1), (y0, y1) = reference.bounds
     shown: set[str] = set()
     for j, name in enumerate(names, start=1):
         d = drawings[name]
         first = j == 1
-        fig.add_trace(go.Contour(x=reference["x"], y=reference["y"], z=phi, colorscale=LIGHT, ncontours=16,
+        fig.add_trace(go.Contour(x=reference.x, y=reference.y, z=phi, colorscale=LIGHT, ncontours=16,
                                  showscale=first, name="(φ − φ_min)/kT", line=dict(color="#9ecae1", width=0.5),
                                  colorbar=dict(title=dict(text="(φ − φ_min)/kT"), x=1.01)), row=1, col=j)
-        paths = np.asarray(d["paths"])
+        paths = np.asarray(d.paths)
         if paths.ndim == 3 and paths.shape[1] > 2:  # HMC: L + 1 leapfrog positions per trajectory
             xs, ys = [], []
             for p in paths:
@@ -64,10 +95,10 @@ def toy_trajectories(reference: Mapping, drawings: Mapping[str, Mapping[str, np.
                                      showlegend="path" not in shown),
                           row=1, col=j)
             shown.add("path")
-        traj = np.asarray(d["trajectory"])
+        traj = np.asarray(d.trajectory)
         fig.add_trace(go.Scatter(x=traj[:, 0], y=traj[:, 1], mode="lines", name="chain 0",
                                  line=dict(color="#08306b", width=1.2), showlegend=first), row=1, col=j)
-        prop, acc = np.asarray(d["proposals"]), np.asarray(d["accepted"], bool)
+        prop, acc = np.asarray(d.proposals), np.asarray(d.accepted, bool)
         fig.add_trace(go.Scatter(x=prop[acc, 0], y=prop[acc, 1], mode="markers", name="accepted proposal",
                                  marker=dict(color=ACCEPTED, size=5), showlegend=first), row=1, col=j)
         fig.add_trace(go.Scatter(x=prop[~acc, 0], y=prop[~acc, 1], mode="markers", name="rejected proposal",
@@ -85,13 +116,15 @@ def _hist(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return x, np.repeat(dens, 2)
 
 
-def toy_marginals(reference: Mapping, samples: Mapping[str, np.ndarray], bins: int = 40, title: str = "") -> go.Figure:
+def toy_marginals(reference: ToyMarginals, samples: Mapping[str, np.ndarray], bins: int = 40,
+                  title: str = "") -> go.Figure:
     """Histograms of x₁ and x₂ (all chains and kept draws, ``samples[label]``
-    [n, 2]) against the exact marginals from integrating exp(−φ/kT) on a grid."""
+    [n, 2]) against the exact marginals (``reference``: ``diagnostics.toy_marginals``,
+    exp(−φ/kT) integrated on a grid)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=["marginal of x₁", "marginal of x₂"])
-    (x0, x1), (y0, y1) = reference["bounds"]
-    for c, (grid, exact, lo, hi, axis) in enumerate(((reference["x"], reference["p1"], x0, x1, "x₁"),
-                                                     (reference["y"], reference["p2"], y0, y1, "x₂")), start=1):
+    x0, x1, y0, y1 = reference.x[0], reference.x[-1], reference.y[0], reference.y[-1]
+    for c, (grid, exact, lo, hi, axis) in enumerate(((reference.x, reference.p1, x0, x1, "x₁"),
+                                                     (reference.y, reference.p2, y0, y1, "x₂")), start=1):
         edges = np.linspace(lo, hi, bins + 1)
         for i, (name, s) in enumerate(samples.items()):
             x, y = _hist(np.asarray(s)[:, c - 1], edges)
@@ -144,29 +177,28 @@ def animated_fields(frames: Mapping[str, np.ndarray], labels: Sequence[str], tit
     return fig
 
 
-def m_histograms(m: Mapping[str, np.ndarray], reference: Mapping, bins: int = 41, title: str = "") -> go.Figure:
+def m_histograms(m: Mapping[str, np.ndarray], reference: MReference, bins: int = 41, title: str = "") -> go.Figure:
     """Histograms of the magnetisation m = Σx/N (all chains, kept draws) per
-    sampler against the reference: an exact density (``grid``, ``density``) or
-    reference samples ``m``."""
+    sampler against the reference: an exact density or reference samples."""
     values = [np.asarray(v, np.float64).ravel() for v in m.values()]
-    ref_kind = reference.get("kind")
+    ref_kind = reference.kind
     if ref_kind == "samples":
-        values.append(np.asarray(reference["m"], np.float64))
+        values.append(np.asarray(reference.samples, np.float64))
     finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(1)
     edge = max(float(np.quantile(np.abs(finite), 0.999)) if finite.size else 1.0, 1e-6)
     if ref_kind == "exact":
-        edge = max(edge, float(np.max(np.abs(reference["grid"]))))
+        edge = max(edge, float(np.max(np.abs(reference.grid))))
     edges = np.linspace(-edge, edge, bins + 1)
     fig = go.Figure()
     for i, (name, v) in enumerate(m.items()):
         x, y = _hist(v, edges)
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=colour(i), width=1.5)))
     if ref_kind == "exact":
-        fig.add_trace(go.Scatter(x=reference["grid"], y=reference["density"], mode="lines", name=reference["label"],
+        fig.add_trace(go.Scatter(x=reference.grid, y=reference.density, mode="lines", name=reference.label,
                                  line=dict(color="black", dash="dash", width=2)))
     elif ref_kind == "samples":
-        x, y = _hist(reference["m"], edges)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=reference["label"],
+        x, y = _hist(reference.samples, edges)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=reference.label,
                                  line=dict(color="black", dash="dash", width=2)))
     fig.update_xaxes(title_text="magnetisation m = Σx/N (field units)")
     fig.update_yaxes(title_text="density p(m) (1/field units)")
@@ -196,9 +228,10 @@ def metric_bars(metrics: Mapping[str, Mapping[str, float]], log: Sequence[str] =
     return _layout(fig, title, 330 * rows)
 
 
-def delta_h_figure(delta_h: np.ndarray, divergent_step: np.ndarray, title: str = "") -> go.Figure:
+def delta_h_figure(delta_h: np.ndarray, frozen_step: np.ndarray, title: str = "") -> go.Figure:
     """HMC's energy error ΔH per trajectory [C, T] (every chain; NaN dropped),
-    with the step of each divergence marked (red ✕ on the axis)."""
+    with the step at which a chain froze (non-finite; ``frozen_step`` [C], < 0:
+    never or in burn-in) marked (red ✕ on the axis)."""
     d = np.asarray(delta_h, np.float64)
     fig = go.Figure()
     c, t = d.shape
@@ -209,10 +242,10 @@ def delta_h_figure(delta_h: np.ndarray, divergent_step: np.ndarray, title: str =
                              marker=dict(size=3, color="#1f77b4", opacity=0.5)))
     fig.add_trace(go.Scatter(x=[1, t], y=[0.0, 0.0], mode="lines", name="ΔH = 0 (exact dynamics)",
                              line=dict(color="black", dash="dash", width=1)))
-    div = np.asarray(divergent_step)
+    div = np.asarray(frozen_step)
     div = div[div >= 0]
     if div.size:
-        fig.add_trace(go.Scatter(x=div + 1, y=np.zeros(div.size), mode="markers", name="divergence",
+        fig.add_trace(go.Scatter(x=div + 1, y=np.zeros(div.size), mode="markers", name="non-finite (chain frozen)",
                                  marker=dict(color=REJECTED, size=12, symbol="x")))
     fig.update_xaxes(title_text="trajectory (sampling step)")
     fig.update_yaxes(title_text="ΔH = H(x′, p′) − H(x, p) (kT units)")
@@ -234,23 +267,23 @@ def eps_scaling_figure(eps: np.ndarray, rms: np.ndarray, slope: float, title: st
     return _layout(fig, title, 360)
 
 
-def kl_steps_figure(curves: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[str, float] | None = None,
+def kl_steps_figure(curves: Mapping[str, KLCurve], exact: Mapping[str, float] | None = None,
                     title: str = "") -> go.Figure:
     """Fourier KL of the first s draws of every chain against n = C·s (log-log),
-    the finite-sample bias N/(2n) of i.i.d. draws dashed, and exact n → ∞ values
+    the finite-sample bias of i.i.d. draws dashed, and exact n → ∞ values
     (``exact[name]`` for a name of ``curves``, e.g. ULA's stationary KL) dotted
     in that sampler's colour."""
     fig = go.Figure()
     names = list(curves)
     for i, (name, c) in enumerate(curves.items()):
-        kl = np.asarray(c["kl"], np.float64)
+        kl = np.asarray(c.kl, np.float64)
         ok = np.isfinite(kl) & (kl > 0)
-        fig.add_trace(go.Scatter(x=np.asarray(c["n"])[ok], y=kl[ok], mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=np.asarray(c.n)[ok], y=kl[ok], mode="lines+markers", name=name,
                                  line=dict(color=colour(i))))
     if names:
         ref = curves[names[0]]
-        n_lo, n_hi = float(np.min(ref["n"])), float(np.max(ref["n"]))
-        fig.add_trace(go.Scatter(x=ref["n"], y=ref["bias"], mode="lines", name="bias N/(2n) of i.i.d. draws",
+        n_lo, n_hi = float(np.min(ref.n)), float(np.max(ref.n))
+        fig.add_trace(go.Scatter(x=ref.n, y=ref.bias, mode="lines", name="KL bias of n i.i.d. draws",
                                  line=dict(color="black", dash="dash")))
         for name, value in (exact or {}).items():
             if name in curves and np.isfinite(value) and value > 0:

@@ -10,6 +10,8 @@ import plotly.figure_factory as ff
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from idf.diagnostics.marginals import energy_grid
+
 
 def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> go.Figure:
     """A(k) against the Laplacian eigenvalue λ_k (left) and over the Brillouin
@@ -53,8 +55,8 @@ def site_potential_figure(values: np.ndarray, per_site: np.ndarray, title: str =
 
 
 @jax.jit
-def _grid_eval(energy, points):
-    return jax.vmap(energy.energy)(points), jax.vmap(energy.score)(points)
+def _scores(energy, points):
+    return jax.vmap(energy.score)(points)
 
 
 def toy_figure(energy, samples: np.ndarray | None = None, grid: int = 90, arrows: int = 17,
@@ -63,16 +65,13 @@ def toy_figure(energy, samples: np.ndarray | None = None, grid: int = 90, arrows
     (direction only: lengths are normalised so slopes of any size stay visible),
     and optional exact samples [n, 2] on top. φ is clipped at min + ``span_kT``."""
     (x0, x1), (y0, y1) = energy.bounds
-    xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
-    pts = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
-    phi, _ = _grid_eval(energy, jnp.asarray(pts, jnp.result_type(float)))
-    phi = np.asarray(phi, np.float64).reshape(grid, grid) / float(energy.kT)
-    phi = np.minimum(phi - np.nanmin(phi), span_kT)
-    fig = go.Figure(go.Contour(x=xs, y=ys, z=phi, colorscale="Viridis", ncontours=24,
+    contours = energy_grid(energy, grid)
+    phi = np.minimum(contours.phi - np.nanmin(contours.phi), span_kT)
+    fig = go.Figure(go.Contour(x=contours.x, y=contours.y, z=phi, colorscale="Viridis", ncontours=24,
                                colorbar=dict(title=dict(text="(φ − φ_min)/kT"))))
     ax, ay = np.linspace(x0, x1, arrows), np.linspace(y0, y1, arrows)
     apts = np.stack(np.meshgrid(ax, ay), -1).reshape(-1, 2)
-    _, score = _grid_eval(energy, jnp.asarray(apts, jnp.result_type(float)))
+    score = _scores(energy, jnp.asarray(apts, jnp.result_type(float)))
     score = np.asarray(score, np.float64)
     norm = np.linalg.norm(score, axis=1, keepdims=True)
     unit = np.where(norm > 0, score / np.maximum(norm, 1e-300), 0.0)

@@ -4,6 +4,7 @@ visible on the GFF while MALA and HMC are close, improper targets are an
 error, bad URLs warn, toys and φ⁴ render, and a typed φ runs (or is refused
 with the parser's or the probe's message) with cached runs keyed by its text."""
 
+import dataclasses
 import re
 
 import jax
@@ -197,19 +198,19 @@ def test_figures_export_to_png_and_gif():
 
     rng = np.random.default_rng(0)
     ref = arena.toy_reference("banana", (("a", 1.5), ("b", 0.5)), grid=40)
-    drawing = {
-        "trajectory": rng.normal(size=(20, 2)),
-        "proposals": rng.normal(size=(20, 2)),
-        "accepted": rng.random(20) < 0.5,
-        "paths": rng.normal(size=(3, 11, 2)),
-    }
+    drawing = arena_viz.ToyDrawing(
+        trajectory=rng.normal(size=(20, 2)),
+        proposals=rng.normal(size=(20, 2)),
+        accepted=rng.random(20) < 0.5,
+        paths=rng.normal(size=(3, 11, 2)),
+    )
     frames = {"HMC": rng.normal(size=(5, 4, 4)), "MALA": rng.normal(size=(5, 4, 4))}
     figs = [
-        arena_viz.toy_trajectories(ref, {"HMC": drawing}),
-        arena_viz.toy_marginals(ref, {"HMC": rng.normal(size=(100, 2))}),
+        arena_viz.toy_trajectories(ref.grid, {"HMC": drawing}),
+        arena_viz.toy_marginals(ref.marginals, {"HMC": rng.normal(size=(100, 2))}),
         arena_viz.animated_fields(frames, [f"step {i}" for i in range(5)]),
         arena_viz.m_histograms(
-            {"HMC": rng.normal(size=(2, 50))}, {"kind": "samples", "m": rng.normal(size=99), "label": "ref"}
+            {"HMC": rng.normal(size=(2, 50))}, arena_viz.MReference("samples", "ref", samples=rng.normal(size=99))
         ),
         arena_viz.metric_bars(
             {"acceptance (1)": {"HMC": 0.9, "ULA": float("nan")}, "τ (steps)": {"HMC": 3.0}}, log=("τ (steps)",)
@@ -217,7 +218,8 @@ def test_figures_export_to_png_and_gif():
         arena_viz.delta_h_figure(np.array([[0.1, np.nan], [0.2, -0.1]]), np.array([1, -1])),
         arena_viz.eps_scaling_figure(np.array([0.05, 0.1, 0.2]), np.array([0.01, 0.04, 0.16]), 2.0),
         arena_viz.kl_steps_figure(
-            {"HMC": {"n": np.array([8, 80]), "kl": np.array([1.0, 0.1]), "bias": np.array([4.0, 0.4])}}, {"HMC": 0.3}
+            {"HMC": arena_viz.KLCurve(np.array([1, 10]), np.array([8, 80]), np.array([1.0, 0.1]), np.array([4, 0.4]))},
+            {"HMC": 0.3},
         ),
     ]
     for fig in figs:
@@ -233,7 +235,7 @@ def test_divergences_are_warnings_not_crashes():
     text = " ".join(w.value for w in at.warning)
     assert "ULA" in text and "diverged" in text
     t = table(at)
-    assert t.loc["ULA", "divergent chains"] > 0
+    assert t.loc["ULA", "frozen chains (non-finite)"] > 0
     assert t.loc["ULA", "exact KL, n → ∞ (nats)"] == np.inf
 
 
@@ -323,7 +325,7 @@ def test_a_rejected_expression_fixed_in_its_box_runs_and_reports_divergence():
     assert not at.error
     text = " ".join(w.value for w in at.warning)
     assert "ULA" in text and "2 of 2 chains diverged" in text and "step size (0.6)" in text
-    assert table(at).loc["ULA", "divergent chains"] == 2
+    assert table(at).loc["ULA", "frozen chains (non-finite)"] == 2
 
 
 def test_custom_runs_are_cached_by_text_and_numbers():
@@ -340,11 +342,12 @@ def test_custom_runs_are_cached_by_text_and_numbers():
     structure = lambda k: jax.tree_util.tree_structure(arena.make_target("custom", k))
     assert structure(key) == structure(new_value) != structure(new_text)
 
-    first = arena.run_sampler("custom", key, 4, "mh", 0.3, 0, 2, 50, 0, False, 0)
+    spec = arena.RunSpec("custom", key, 4, "mh", step_size=0.3, num_leapfrog=0, chains=2, steps=50, burn_in=0)
+    first = arena.run_sampler(spec)
     traces = _tracing.traces("run_chains")
-    second = arena.run_sampler("custom", new_value, 4, "mh", 0.3, 0, 2, 50, 0, False, 0)
+    second = arena.run_sampler(dataclasses.replace(spec, params=new_value))
     assert _tracing.traces("run_chains") == traces
-    assert not np.array_equal(first["energy"], second["energy"])
+    assert not np.array_equal(first.result.energy, second.result.energy)
 
 
 def test_custom_config_carries_the_expression_into_the_npz(tmp_path):
