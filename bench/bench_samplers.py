@@ -28,6 +28,7 @@ import numpy as np
 from idf.diagnostics import ess_bulk
 from idf.energy import GaussianFreeField, Phi4
 from idf.samplers import HMC, MALA, run_chains
+from idf.samplers.blackjax_reference import blackjax_runner
 
 TARGETS = {
     "gff": (GaussianFreeField(1.0, 1.0), {"hmc": (0.25, 8), "mala": (0.12, 1)}),
@@ -53,18 +54,7 @@ def _blackjax_runner(name, energy, eps, leap, steps):
         algo = blackjax.hmc(energy.logdensity, eps, jnp.ones(size), leap)
     else:
         algo = blackjax.mala(energy.logdensity, 0.5 * eps)
-
-    @jax.jit
-    def run(key, x0):
-        states = jax.vmap(algo.init)(x0)
-
-        def body(states, k):
-            states, _ = jax.vmap(algo.step)(jax.random.split(k, x0.shape[0]), states)
-            return states, states.position
-
-        _, xs = jax.lax.scan(body, states, jax.random.split(key, steps))
-        return jnp.moveaxis(xs, 0, 1)
-
+    run = blackjax_runner(algo, steps)
     return lambda key, x0: jax.block_until_ready(run(key, x0))
 
 

@@ -11,6 +11,7 @@ import pytest
 from idf.diagnostics import equipartition, magnetization, phi4_observables
 from idf.energy import Phi4
 from idf.samplers import HMC, MALA, Langevin, RandomWalkMH, run_chains
+from idf.samplers.blackjax_reference import blackjax_runner
 
 CHAINS, STEPS, BURN = 16, 1000, 200
 EPS, LEAPFROG = 0.1, 10
@@ -26,19 +27,7 @@ def blackjax_positions(energy, key, x0, num_steps, burn_in, algo=None):
     """BlackJAX's HMC (default: same ε, L, identity mass) in run_chains' key layout
     (one key per step, split over chains), positions [C, S, H, W]."""
     algo = algo or blackjax.hmc(energy.logdensity, EPS, jnp.ones(64), LEAPFROG)
-
-    @jax.jit
-    def run(key, x0):
-        states = jax.vmap(algo.init)(x0)
-
-        def body(states, k):
-            states, info = jax.vmap(algo.step)(jax.random.split(k, x0.shape[0]), states)
-            return states, states.position
-
-        _, xs = jax.lax.scan(body, states, jax.random.split(key, num_steps + burn_in))
-        return jnp.moveaxis(xs[burn_in:], 0, 1)
-
-    return run(key, x0)
+    return blackjax_runner(algo, num_steps, burn_in)(key, x0)
 
 
 @pytest.fixture(scope="module")
