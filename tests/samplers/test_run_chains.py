@@ -10,19 +10,9 @@ import pytest
 from idf import _tracing
 from idf._pytree import pytree_dataclass
 from idf.energy import Donut, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, Phi4
-from idf.samplers import (
-    DIVERGENCE_THRESHOLD,
-    HMC,
-    MALA,
-    NUTS,
-    SAMPLERS,
-    Langevin,
-    RandomWalkMH,
-    Sampler,
-    nonfinite_report,
-    run_chains,
-    run_chains_with_restarts,
-)
+from idf.samplers import HMC, MALA, NUTS, SAMPLERS, Langevin, RandomWalkMH, nonfinite_report, run_chains
+from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler
+from idf.samplers.run import run_chains_with_restarts
 
 
 def test_shapes_burn_in_and_thin():
