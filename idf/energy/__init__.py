@@ -18,8 +18,9 @@ from idf.energy.base import Energy, ImproperEnergyError, QuadraticEnergy
 from idf.energy.expression import FUNCTIONS as EXPRESSION_FUNCTIONS
 from idf.energy.expression import CustomEnergy, ExpressionError, parse_energy, probe_unbounded
 from idf.energy.gff import GaussianFreeField
+from idf.energy.hopping import HoppingPhi4, hopping_parameters, to_albergo_field, to_hopping_field
 from idf.energy.lattice import LatticeEnergy
-from idf.energy.phi4 import Phi4
+from idf.energy.phi4 import Phi4, albergo_parameters
 from idf.energy.registry import ENERGIES, LATTICE_ENERGIES, TOYS, make_energy
 from idf.energy.toys import Banana, Donut, Funnel, GaussianMixture, ToyDensity
 
@@ -37,10 +38,13 @@ __all__ = [
     "Funnel",
     "GaussianFreeField",
     "GaussianMixture",
+    "HoppingPhi4",
     "ImproperEnergyError",
     "LatticeEnergy",
     "Phi4",
     "QuadraticEnergy",
+    "albergo_parameters",
+    "hopping_parameters",
     "kinetic",
     "laplacian_eigenvalues",
     "neighbour_products",
@@ -48,5 +52,7 @@ __all__ = [
     "power_spectrum",
     "probe_unbounded",
     "shannon_entropy",
+    "to_albergo_field",
+    "to_hopping_field",
     "ToyDensity",
 ]

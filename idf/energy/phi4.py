@@ -17,6 +17,15 @@ from idf.energy._lattice import kinetic
 from idf.energy.base import Energy, Shape
 
 
+def albergo_parameters(kappa: float, lam: float) -> tuple[float, float]:
+    """(m², λ_A) of the Albergo action equal to the hopping action at (κ, λ):
+    m² = (1 − 2λ)/κ − 4, λ_A = λ/κ². Raises ``ValueError`` unless κ > 0."""
+    kappa, lam = float(kappa), float(lam)
+    if not kappa > 0.0:
+        raise ValueError(f"the hopping parameter κ must be positive, got {kappa:g}")
+    return (1.0 - 2.0 * lam) / kappa - 4.0, lam / kappa**2
+
+
 @pytree_dataclass
 class Phi4(Energy):
     """φ⁴ field theory on a periodic [H, W] lattice."""
@@ -24,6 +33,14 @@ class Phi4(Energy):
     mass2: float = -4.0
     coupling: float = 8.0
     kT: float = 1.0
+
+    @classmethod
+    def from_hopping(cls, kappa: float, lam: float, kT: float = 1.0) -> Phi4:
+        """The equal action from the hopping form S = Σ[−2κΣ_μφφ_{+μ} + (1−2λ)φ² + λφ⁴]
+        (``idf.energy.hopping``): m² = (1−2λ)/κ − 4, λ_A = λ/κ²; its fields are
+        √κ times the hopping fields (``idf.energy.hopping.to_hopping_field``)."""
+        m2, lam_a = albergo_parameters(kappa, lam)
+        return cls(mass2=m2, coupling=lam_a, kT=kT)
 
     def terms(self, x: jax.Array) -> dict[str, jax.Array]:
         grad = 2.0 * kinetic(x)  # Σ_μ (Δ_μ x)², no ½
