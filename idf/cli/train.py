@@ -7,32 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 import sys
-import time
 
-import jax
 import numpy as np
 
 from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded, fits
-from idf.diffusion import SCHEDULES, make_schedule
-from idf.energy import GaussianFreeField
-from idf.models import EnergyNetConfig, UNetConfig, config_from_dict, denoiser_from_state
-from idf.training import (
-    LOSSES,
-    Dataset,
-    TrainConfig,
-    gff_dataset,
-    init_train_state,
-    make_optimizer,
-    phi4_dataset,
-    read_checkpoint,
-    restore,
-    save_checkpoint,
-    train,
-)
-from idf.training.evaluation import evaluate_gff, optimal_eps_mse, phi4_summary
+from idf.diffusion import SCHEDULES
+from idf.io.uploads import UploadError, read_fields
+from idf.models import EnergyNetConfig, UNetConfig
+from idf.training import LOSSES, Dataset, TrainConfig
+from idf.training.evaluation import phi4_summary
+from idf.training.recipe import DataSpec, ScheduleSpec, TrainSpec, train_and_evaluate, write_checkpoint
 from idf.training.trainer import MAX_CHUNK_BYTES
 
 
@@ -115,11 +101,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _device() -> str:
-    d = jax.devices()[0]
-    return f"{d.platform}: {d.device_kind} ({os.cpu_count()} CPUs, {platform.machine()})"
-
-
 def _check_combination(args) -> None:
     """One-line UsageErrors for options that do not go together."""
     if args.model == "energy" and args.loss == "hybrid":
@@ -138,8 +119,6 @@ FILE_LIMITS = dict(max_bytes=2**31, max_side=128, max_count=2_000_000)  # the CL
 def _file_dataset(path: str) -> Dataset:
     """Fields from a user's .npy/.npz, checked like an app upload (no pickle,
     finite, square, sizes bounded), with its name and sha256 as provenance."""
-    from idf.io.uploads import UploadError, read_fields  # noqa: PLC0415 - only for --data file
-
     try:
         size = os.path.getsize(path)
     except OSError as err:
@@ -158,171 +137,66 @@ def _file_dataset(path: str) -> Dataset:
     return Dataset(np.asarray(fields, np.float32), description)
 
 
-def run(args) -> int:
-    _check_combination(args)
-    user_data = None
-    if args.data == "file":
-        user_data = _file_dataset(args.data_file)
-        args.size, args.num_samples = user_data.shape[0], len(user_data)
-    if args.valid is None:
-        args.valid = max(1, args.num_samples // 16) if user_data is not None else 1024
-    mass2 = args.mass2 if args.mass2 is not None else (1.0 if args.data == "gff" else -4.0)
-    shape = (args.size, args.size)
+def spec_from_args(args, user_data: Dataset | None = None) -> TrainSpec:
+    """The ``TrainSpec`` these arguments describe; UsageError for sizes that
+    do not fit (``--valid``, ``--batch``, the memory the data needs)."""
+    num_samples = len(user_data) if user_data is not None else args.num_samples
+    size = user_data.shape[0] if user_data is not None else args.size
+    valid = args.valid
+    if valid is None:
+        valid = max(1, num_samples // 16) if user_data is not None else 1024
     mults = _mults(args.channel_mults)
     if args.model == "unet":
-        UNetConfig(channel_mults=mults).check_shape(shape)
-    vlb_weight = 1e-3 if args.vlb_weight is None else args.vlb_weight
-    if args.valid >= args.num_samples:
-        raise UsageError(f"--valid {args.valid} must be below --num-samples {args.num_samples}")
-    if args.batch > args.num_samples - args.valid:
-        raise UsageError(f"--batch {args.batch} exceeds the {args.num_samples - args.valid} training fields")
+        UNetConfig(channel_mults=mults).check_shape((size, size))
+    if valid >= num_samples:
+        raise UsageError(f"--valid {valid} must be below --num-samples {num_samples}")
+    if args.batch > num_samples - valid:
+        raise UsageError(f"--batch {args.batch} exceeds the {num_samples - valid} training fields")
     # the dataset (float32, with a shuffled copy per epoch) and the largest scanned chunk of batches
-    fits(args.num_samples * args.size**2 * 4 * 2 + MAX_CHUNK_BYTES, f"--num-samples {args.num_samples} at "
-         f"{args.size}×{args.size}", "lower --num-samples or --size")
-    schedule_args = {
-        "name": args.schedule,
-        "num_steps": args.num_steps,
-        "beta_start": args.beta_start,
-        "beta_end": args.beta_end,
-    }
-    schedule = make_schedule(**schedule_args)
-    key = jax.random.key(args.seed)
-    key_init, key_data, key_train, key_eval = jax.random.split(key, 4)
-
-    start = time.perf_counter()
-    if user_data is not None:
-        dataset = user_data.shuffled(key_data)
-    elif args.data == "gff":
-        target = GaussianFreeField(mass2=mass2, kT=args.kT)
-        target.check_normalizable(shape)
-        dataset = gff_dataset(key_data, args.size, args.num_samples, mass2, args.kT)
-    else:
-        try:
-            dataset = phi4_dataset(
-                key_data,
-                args.size,
-                args.num_samples,
-                mass2,
-                args.coupling,
-                chains=args.hmc_chains,
-                burn_in=args.hmc_burn_in,
-                thin=args.hmc_thin,
-                step_size=args.step_size,
-                leapfrog=args.leapfrog,
-            )
-        except ImportError as err:
-            raise UsageError(f"--data phi4 needs idf.samplers.run_chains, not available: {err}") from err
-    data_seconds = time.perf_counter() - start
-    train_set, valid_set = dataset.split(args.valid)
-    # σ_d about zero: every target here has zero mean (GFF; φ⁴ after the Z₂ flips).
-    data_std = 0.0 if args.no_precondition else float(np.sqrt(np.mean(train_set.fields.astype(np.float64) ** 2)))
+    fits(num_samples * size**2 * 4 * 2 + MAX_CHUNK_BYTES, f"--num-samples {num_samples} at {size}×{size}",
+         "lower --num-samples or --size")
     if args.model == "energy":
-        config = EnergyNetConfig(
-            channels=args.base_channels,
-            depth=3 if args.depth is None else args.depth,
-            time_dim=args.time_dim,
-            periodic=not args.no_periodic,
-        )
+        depth = 3 if args.depth is None else args.depth
+        model = EnergyNetConfig(channels=args.base_channels, depth=depth, time_dim=args.time_dim,
+                                periodic=not args.no_periodic)
     else:
-        config = UNetConfig(
-            base_channels=args.base_channels,
-            channel_mults=mults,
-            num_res_blocks=args.num_res_blocks,
-            time_dim=args.time_dim,
-            groups=args.groups,
-            periodic=not args.no_periodic,
-            data_std=data_std,
-            learn_sigma=args.loss == "hybrid",
-        )
+        model = UNetConfig(base_channels=args.base_channels, channel_mults=mults, num_res_blocks=args.num_res_blocks,
+                           time_dim=args.time_dim, groups=args.groups, periodic=not args.no_periodic)
+    data = DataSpec(target="fields" if user_data is not None else args.data, size=size, num_samples=num_samples,
+                    num_valid=valid, mass2=args.mass2, kT=args.kT, coupling=args.coupling,
+                    hmc_chains=args.hmc_chains, hmc_burn_in=args.hmc_burn_in, hmc_thin=args.hmc_thin,
+                    hmc_step_size=args.step_size, hmc_leapfrog=args.leapfrog)
+    loop = TrainConfig(steps=args.steps, batch_size=args.batch, learning_rate=args.lr, warmup=args.warmup,
+                       ema_decay=args.ema_decay, eval_every=args.eval_every or args.steps,
+                       checkpoint_every=args.checkpoint_every, log_every=min(50, args.steps),
+                       z2_flip=args.data == "phi4")
+    schedule = ScheduleSpec(args.schedule, args.num_steps, args.beta_start, args.beta_end)
+    return TrainSpec(data=data, model=model, precondition=not args.no_precondition, schedule=schedule, train=loop,
+                     loss=args.loss, vlb_weight=1e-3 if args.vlb_weight is None else args.vlb_weight,
+                     eval_samples=args.eval_samples, seed=args.seed, resume=args.resume)
 
-    tx = make_optimizer(args.lr, args.steps, args.warmup)
-    state = init_train_state(key_init, config, schedule, tx, args.ema_decay, loss=args.loss, vlb_weight=vlb_weight)
-    if args.resume:
-        state, old = restore(args.resume, state)
-        try:
-            same = old.get("model_kind", "unet") == args.model and config_from_dict(args.model, old["model"]) == config
-        except (TypeError, ValueError):
-            same = False
-        if not same or old["schedule"] != schedule_args:  # same seed → same σ_d
-            raise UsageError(f"{args.resume}: model or schedule differs from these arguments")
 
-    evaluate = None
-    if args.data == "gff":
-        power = np.asarray(target.covariance_spectrum(shape), np.float64)
-        best = optimal_eps_mse(power, schedule.alpha_bars)
-
-        def evaluate(st):
-            out = {"optimal_loss": best}
-            if args.eval_samples:
-                den = denoiser_from_state(st.graphdef, st.ema)
-                res = evaluate_gff(key_eval, den, schedule, target, args.size, args.eval_samples)
-                out.update(kl_model=res["kl_model"], kl_exact=res["kl_exact"])
-            return out
-
-    train_config = TrainConfig(
-        steps=args.steps,
-        batch_size=args.batch,
-        learning_rate=args.lr,
-        warmup=args.warmup,
-        ema_decay=args.ema_decay,
-        eval_every=args.eval_every or args.steps,
-        checkpoint_every=args.checkpoint_every,
-        log_every=min(50, args.steps),
-        z2_flip=args.data == "phi4",
-    )
-    meta = {
-        "model_kind": args.model,
-        "model": config.to_dict(),
-        "schedule": schedule_args,
-        "data": dataset.description,
-        "training": {
-            "objective": {"loss": args.loss, "vlb_weight": vlb_weight if args.loss == "hybrid" else None},
-            "seed": args.seed,
-            "argv": sys.argv[1:],
-            "args": {k: v for k, v in vars(args).items() if k != "func"},
-            "device": _device(),
-            "jax": jax.__version__,
-            "num_params": count_params_state(state),
-            "data_seconds": data_seconds,
-            "resumed_from": args.resume,
-        },
-    }
-    t0 = time.perf_counter()
-    state, history = train(
-        key_train,
-        state,
-        train_set,
-        train_config,
-        valid=valid_set,
-        evaluate=evaluate,
-        checkpoint_path=args.out,
-        meta=meta,
-        progress_bar=not args.no_progress,
-    )
-    seconds = time.perf_counter() - t0
-    arrays, saved = read_checkpoint(args.out)
-    saved["training"]["train_seconds"] = seconds
-    saved["training"]["history"] = {"steps": history.steps, "loss": history.loss}
-    for field in ("format", "version", "has_optimizer", "weights_sha256"):
-        saved.pop(field)
-    if args.slim:
-        size = save_checkpoint(args.out, state.ema, saved)
-    else:
-        size = save_checkpoint(args.out, state.ema, saved, train_params=state.params, opt_state=state.opt_state)
+def run(args) -> int:
+    _check_combination(args)
+    user_data = _file_dataset(args.data_file) if args.data == "file" else None
+    spec = spec_from_args(args, user_data)
+    # the argument record as it was: --size and --num-samples follow a --data-file, --valid its default
+    args.size, args.num_samples, args.valid = spec.data.size, spec.data.num_samples, spec.data.num_valid
+    record = {"argv": sys.argv[1:], "args": {k: v for k, v in vars(args).items() if k != "func"}}
+    result = train_and_evaluate(spec, fields=user_data, checkpoint_path=args.out, record=record,
+                                progress_bar=not args.no_progress)
+    size = write_checkpoint(args.out, result, slim=args.slim)
+    history, state = result.history, result.state
     last = history.evaluations[-1] if history.evaluations else {}
     summary = ", ".join(f"{k} = {v:.4g}" for k, v in last.items() if k != "step")
     if args.data == "phi4":
-        obs = phi4_summary(dataset.fields)
+        obs = phi4_summary(result.dataset.fields)
         summary += f"; training data ⟨|m|⟩ = {obs['abs_m']:.4f}, P(m>0) = {obs['p_positive']:.3f}"
     print(
-        f"wrote {args.out} ({size / 1024:.0f} KiB) after {int(state.step)} steps in {seconds:.1f} s: "
+        f"wrote {args.out} ({size / 1024:.0f} KiB) after {int(state.step)} steps in {result.train_seconds:.1f} s: "
         f"loss = {history.loss[-1] if history.loss else float('nan'):.4f}; {summary}"
     )
     if history.diverged:
         print(f"idf train: {history.diverged}; {args.out} holds that last good state", file=sys.stderr)
         return 1
     return 0
-
-
-def count_params_state(state) -> int:
-    return int(sum(np.size(v) for v in jax.tree_util.tree_leaves(state.params)))

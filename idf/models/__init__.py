@@ -1,7 +1,7 @@
 """Neural networks for lattice-field diffusion (Flax NNX) and their adapters
 to the denoiser protocol of ``idf.diffusion``."""
 
-from idf.models.denoiser import EnergyNetDenoiser, UNetDenoiser, denoiser_from_state
+from idf.models.denoiser import EnergyNetDenoiser, UNetDenoiser, denoiser_from_state, network_eps
 from idf.models.energy_net import EnergyNet, EnergyNetConfig, init_energy_net
 from idf.models.loading import (
     MODEL_KINDS,
@@ -37,6 +37,7 @@ __all__ = [
     "init_unet",
     "load_denoiser",
     "model_kind",
+    "network_eps",
     "shipped_checkpoints",
     "split_output",
     "timestep_embedding",

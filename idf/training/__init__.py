@@ -1,18 +1,10 @@
 """Training diffusion models on lattice fields: data, losses, the jitted
-``train_step``, the training loop; checkpoints are written by ``idf.io``
-(re-exported here)."""
+``train_step``, the training loop, and the recipe ``train_and_evaluate`` that
+``idf train`` and the Training page share. Checkpoints are ``idf.io``'s."""
 
-from idf.io.checkpoint import (
-    FORMAT,
-    VERSION,
-    CheckpointError,
-    flatten_named,
-    read_checkpoint,
-    save_checkpoint,
-    unflatten_named,
-)
 from idf.training.data import Dataset, batches, gff_dataset, phi4_dataset, random_sign_flip
 from idf.training.losses import eps_mse, gaussian_nll, hybrid_loss, normal_kl, vlb_terms
+from idf.training.recipe import DataSpec, ScheduleSpec, TrainResult, TrainSpec, train_and_evaluate
 from idf.training.train_step import (
     LOSSES,
     TrainState,
@@ -24,19 +16,19 @@ from idf.training.train_step import (
 from idf.training.trainer import History, Progress, TrainConfig, restore, train, validation_loss
 
 __all__ = [
-    "FORMAT",
     "LOSSES",
-    "VERSION",
-    "CheckpointError",
+    "DataSpec",
     "Dataset",
     "History",
     "Progress",
+    "ScheduleSpec",
     "TrainConfig",
+    "TrainResult",
+    "TrainSpec",
     "TrainState",
     "batches",
     "eps_mse",
     "eval_loss",
-    "flatten_named",
     "gaussian_nll",
     "gff_dataset",
     "hybrid_loss",
@@ -45,12 +37,10 @@ __all__ = [
     "normal_kl",
     "phi4_dataset",
     "random_sign_flip",
-    "read_checkpoint",
     "restore",
-    "save_checkpoint",
     "train",
+    "train_and_evaluate",
     "train_step",
-    "unflatten_named",
     "validation_loss",
     "vlb_terms",
 ]

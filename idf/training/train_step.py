@@ -21,9 +21,10 @@ from flax import nnx
 
 from idf._pytree import pytree_dataclass, replace, static
 from idf.diffusion.schedules import Schedule
-from idf.models.energy_net import EnergyNet, EnergyNetConfig
+from idf.models.denoiser import network_eps
+from idf.models.energy_net import EnergyNetConfig
 from idf.models.loading import init_model
-from idf.models.unet import UNetConfig, split_output, variance_fraction
+from idf.models.unet import UNetConfig
 from idf.training.losses import eps_mse, hybrid_loss
 
 LOSSES = ("eps_mse", "hybrid")
@@ -105,19 +106,11 @@ def predict_fn(graphdef: nnx.GraphDef, params: nnx.State, *, with_variance: bool
     """(x_t [B, H, W], t [B], ᾱ_t [B]) → ε̂ [B, H, W] for a network's weights;
     with ``with_variance`` (a U-Net with ``learn_sigma``) → (ε̂, v') [B, H, W] each.
 
-    For an ``EnergyNet``, ε̂ = √(1−ᾱ_t)·∇ₓE_θ(x_t, t): the gradient of the
-    batch's summed energy, which is per sample since E_θ couples no samples.
+    The network's output becomes ε̂ in ``idf.models.network_eps``, as when sampling.
     """
 
     def predict(x_t, t, alpha_bar):
-        model = nnx.merge(graphdef, params)
-        if isinstance(model, EnergyNet):
-            grad = jax.grad(lambda x: jnp.sum(model(x[..., None], t)))(x_t)
-            return jnp.sqrt(1.0 - alpha_bar)[:, None, None] * grad
-        eps, v = split_output(model.config, model(x_t[..., None], t, None, alpha_bar))
-        if with_variance:
-            return eps[..., 0], variance_fraction(v[..., 0])
-        return eps[..., 0]
+        return network_eps(nnx.merge(graphdef, params), x_t, t, alpha_bar, with_variance=with_variance)
 
     return predict
 

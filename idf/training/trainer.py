@@ -34,20 +34,17 @@ from idf.training.train_step import TrainState, eval_loss, train_step
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """steps: optimizer steps in total; batch_size; learning_rate (peak);
-    warmup: linear warm-up steps; ema_decay; eval_every / checkpoint_every /
-    log_every: in steps (0 turns that off); z2_flip: random global signs in
-    the loader (Z₂-symmetric targets only)."""
+    """The loop's settings; the ``*_every`` counts are in steps, 0 turns that off."""
 
-    steps: int = 2000
+    steps: int = 2000  # optimizer steps in total
     batch_size: int = 128
-    learning_rate: float = 2e-3
-    warmup: int = 100
+    learning_rate: float = 2e-3  # peak, after the warm-up
+    warmup: int = 100  # linear warm-up steps
     ema_decay: float = 0.999
     eval_every: int = 500
     checkpoint_every: int = 0
     log_every: int = 50
-    z2_flip: bool = False
+    z2_flip: bool = False  # random global signs in the loader (Z₂-symmetric targets only)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -152,6 +149,101 @@ def restore(path: str, template: TrainState) -> tuple[TrainState, dict[str, Any]
     return state, meta
 
 
+def chunk_limit(batch_size: int, field_shape: tuple[int, ...]) -> int:
+    """The most steps one chunk runs: its batches [K, B, H, W] (float32) fit in
+    ``MAX_CHUNK_BYTES``, and K ≤ 1000."""
+    batch_bytes = batch_size * int(np.prod(field_shape)) * 4
+    return max(1, min(1000, MAX_CHUNK_BYTES // batch_bytes))
+
+
+def chunk_end(step: int, config: TrainConfig, max_chunk: int) -> int:
+    """Where the chunk starting at ``step`` stops: at the next report,
+    evaluation, checkpoint, the end, or after ``max_chunk`` steps."""
+    stop_at = min(config.steps, step + max_chunk)
+    for every in (config.log_every, config.eval_every, config.checkpoint_every):
+        if every:
+            stop_at = min(stop_at, (step // every + 1) * every)
+    return stop_at
+
+
+def due(done: int, every: int, total: int) -> bool:
+    """True when something done ``every`` steps (0: never) falls at step ``done``;
+    the last step always counts."""
+    return bool(every) and (done % every == 0 or done == total)
+
+
+def run_chunk(
+    state: TrainState, batch_stack: jax.Array, keys: jax.Array
+) -> tuple[TrainState, np.ndarray, int | None]:
+    """K steps with the stopping check: (state, losses [K] float64, bad).
+
+    ``bad`` is None when every loss and gradient norm is finite; otherwise the
+    index of the first step that was not, and the state returned is the last
+    good one (the finite steps of the chunk replayed from ``state``)."""
+    new_state, metrics = run_steps(state, batch_stack, keys)
+    losses = np.asarray(jax.device_get(metrics["loss"]), np.float64)
+    ok = np.isfinite(losses) & np.isfinite(np.asarray(jax.device_get(metrics["grad_norm"])))
+    if ok.all():
+        return new_state, losses, None
+    bad = int(np.argmin(ok))
+    if bad:
+        new_state, _ = run_steps(state, batch_stack[:bad], keys[:bad])
+    else:
+        new_state = state
+    return new_state, losses, bad
+
+
+def divergence_message(step: int, loss: float, learning_rate: float) -> str:
+    """What ``History.diverged`` says when step ``step`` (1-based) was not finite."""
+    return (
+        f"the loss or its gradient became non-finite at step {step} "
+        f"(loss {loss:.4g}); training stopped and kept the state after step {step - 1}. "
+        f"Likely cause: a learning rate too high for this model (now {learning_rate:g}) or "
+        "non-finite training data; lower the learning rate or check the data"
+    )
+
+
+def evaluation(
+    state: TrainState,
+    step: int,
+    valid: Dataset | None,
+    key_valid: jax.Array,
+    evaluate: Callable[[TrainState], dict[str, float]] | None,
+) -> dict[str, float]:
+    """{"step", "valid_loss" (with ``valid``), and whatever ``evaluate`` returns}."""
+    result: dict[str, float] = {"step": step}
+    if valid is not None:
+        result["valid_loss"] = validation_loss(state, valid, key_valid)
+    if evaluate is not None:
+        result.update(evaluate(state))
+    return result
+
+
+def save_training(
+    path: str, state: TrainState, meta: dict[str, Any] | None, config: TrainConfig, **record: Any
+) -> None:
+    """A resumable checkpoint of ``state``: ``meta``'s training section updated
+    with ``record`` (step, loss, wall_seconds, evaluation) and the config."""
+    full = dict(meta or {})
+    full["training"] = dict(full.get("training", {}), **record, train_config=config.to_dict())
+    save_checkpoint(path, state.ema, full, train_params=state.params, opt_state=state.opt_state)
+
+
+class _Window:
+    """Losses since the last report, and when that window began (for the throughput)."""
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+        self.started = time.perf_counter()
+
+    def close(self, batch_size: int) -> tuple[float, float]:
+        """(mean loss, samples per second) of the window, and open a new one."""
+        mean = float(np.mean(self.losses))
+        rate = len(self.losses) * batch_size / max(time.perf_counter() - self.started, 1e-9)
+        self.losses, self.started = [], time.perf_counter()
+        return mean, rate
+
+
 def train(
     key: jax.Array,
     state: TrainState,
@@ -179,6 +271,10 @@ def train(
                      data, training sections) goes into it, updated with the step,
                      loss and wall time
     Returns (final state, history).
+
+    The loop runs chunks of steps (``chunk_end``, ``run_chunk``), reports after
+    each, evaluates and saves when ``due``, and stops at a non-finite step or
+    when the callback says so.
     """
     key_data, key_steps, key_valid = jax.random.split(key, 3)
     start_step = int(state.step)
@@ -191,88 +287,41 @@ def train(
         from tqdm.auto import tqdm  # noqa: PLC0415 - only for interactive runs
 
         bar = tqdm(total=config.steps, initial=start_step, desc="train", unit="step")
-    window: list[float] = []
-    t_window = time.perf_counter()
-    window_steps = 0
-
-    def run_eval(step: int) -> None:
-        nonlocal latest_eval
-        result: dict[str, float] = {"step": step}
-        if valid is not None:
-            result["valid_loss"] = validation_loss(state, valid, key_valid)
-        if evaluate is not None:
-            result.update(evaluate(state))
-        latest_eval = result
-        history.evaluations.append(result)
+    window = _Window()
 
     def save(step: int, loss: float) -> None:
-        if checkpoint_path is None:
-            return
-        full = dict(meta or {})
-        training = dict(
-            full.get("training", {}),
-            step=step,
-            loss=loss,
-            train_config=config.to_dict(),
-            wall_seconds=time.perf_counter() - t0,
-            evaluation=latest_eval,
-        )
-        full["training"] = training
-        save_checkpoint(checkpoint_path, state.ema, full, train_params=state.params, opt_state=state.opt_state)
+        if checkpoint_path is not None:
+            save_training(checkpoint_path, state, meta, config, step=step, loss=loss,
+                          wall_seconds=time.perf_counter() - t0, evaluation=latest_eval)
 
-    stop = False
-    last_loss = math.nan
-    diverged = None
+    stop, last_loss, diverged = False, math.nan, None
     # Data parallelism: weights on every device, each batch split over them
     # (jit's partitioner inserts the gradient all-reduce); a no-op on one device.
     sharded = batch_sharding(config.batch_size) is not None
     if sharded:
         state = replicate(state)
-    batch_bytes = config.batch_size * int(np.prod(data.shape)) * 4
-    max_chunk = max(1, min(1000, MAX_CHUNK_BYTES // batch_bytes))
+    max_chunk = chunk_limit(config.batch_size, data.shape)
     step = start_step
     while step < config.steps and not stop:
-        # A chunk ends at the next report, evaluation, checkpoint or the end.
-        stop_at = min(config.steps, step + max_chunk)
-        for every in (config.log_every, config.eval_every, config.checkpoint_every):
-            if every:
-                stop_at = min(stop_at, (step // every + 1) * every)
-        stack = np.stack([next(loader) for _ in range(stop_at - step)])
-        stack = shard_batch(jnp.asarray(stack), axis=1) if sharded else jnp.asarray(stack)
-        keys = step_keys(key_steps, step, stop_at)
-        new_state, metrics = run_steps(state, stack, keys)
-        losses = np.asarray(jax.device_get(metrics["loss"]), np.float64)
-        ok = np.isfinite(losses) & np.isfinite(np.asarray(jax.device_get(metrics["grad_norm"])))
-        if not ok.all():
-            # Keep the last good state: replay the finite steps of this chunk.
-            bad = int(np.argmin(ok))
-            if bad:
-                new_state, _ = run_steps(state, stack[:bad], keys[:bad])
-            else:
-                new_state = state
-            diverged = (
-                f"the loss or its gradient became non-finite at step {step + bad + 1} "
-                f"(loss {losses[bad]:.4g}); training stopped and kept the state after step {step + bad}. "
-                f"Likely cause: a learning rate too high for this model (now {config.learning_rate:g}) or "
-                "non-finite training data; lower the learning rate or check the data"
-            )
+        stop_at = chunk_end(step, config, max_chunk)
+        stack = jnp.asarray(np.stack([next(loader) for _ in range(stop_at - step)]))
+        stack = shard_batch(stack, axis=1) if sharded else stack
+        state, losses, bad = run_chunk(state, stack, step_keys(key_steps, step, stop_at))
+        if bad is not None:
+            diverged = divergence_message(step + bad + 1, losses[bad], config.learning_rate)
             losses, stop = losses[:bad], True
-        state = new_state
-        window.extend(losses.tolist())
-        window_steps += len(losses)
+        window.losses.extend(losses.tolist())
         done = step + len(losses)
         if bar is not None:
             bar.update(len(losses))
-        report = config.log_every and (done % config.log_every == 0 or done == config.steps)
-        evaluate_now = config.eval_every and (done % config.eval_every == 0 or done == config.steps)
-        if (report or evaluate_now or stop) and window:
-            last_loss = float(np.mean(window))
-            rate = window_steps * config.batch_size / max(time.perf_counter() - t_window, 1e-9)
-            window, window_steps, t_window = [], 0, time.perf_counter()
+        evaluate_now = due(done, config.eval_every, config.steps)
+        if (due(done, config.log_every, config.steps) or evaluate_now or stop) and window.losses:
+            last_loss, rate = window.close(config.batch_size)
             history.steps.append(done)
             history.loss.append(last_loss)
             if evaluate_now and not stop:
-                run_eval(done)
+                latest_eval = evaluation(state, done, valid, key_valid, evaluate)
+                history.evaluations.append(latest_eval)
             if bar is not None:
                 bar.set_postfix(
                     loss=f"{last_loss:.4f}", **{k: f"{v:.4g}" for k, v in latest_eval.items() if k != "step"}
@@ -285,7 +334,7 @@ def train(
         step = done
     if bar is not None:
         bar.close()
-    if window:
-        last_loss = float(np.mean(window))
+    if window.losses:
+        last_loss = float(np.mean(window.losses))
     save(int(state.step), last_loss)
     return state, history._replace(diverged=diverged)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from idf.io import ASSETS
+from idf.io import ASSETS, CheckpointError, save_checkpoint
 from idf.models import (
     EnergyNetConfig,
     EnergyNetDenoiser,
@@ -19,7 +19,6 @@ from idf.models import (
     model_kind,
     shipped_checkpoints,
 )
-from idf.training import CheckpointError, save_checkpoint
 
 SIGMA = UNetConfig(base_channels=8, channel_mults=(1, 2), time_dim=16, groups=4, data_std=0.5, learn_sigma=True)
 ENERGY = EnergyNetConfig(channels=8, depth=2, time_dim=8)

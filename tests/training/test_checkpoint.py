@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from idf.diffusion import make_schedule
+from idf.io import CheckpointError, read_checkpoint, save_checkpoint
 from idf.io.checkpoint import flatten_named, weights_hash
 from idf.models import UNetConfig, UNetDenoiser, init_unet, load_denoiser, shipped_checkpoints
-from idf.training import CheckpointError, read_checkpoint, save_checkpoint
 
 CONFIG = UNetConfig(base_channels=8, channel_mults=(1, 2), time_dim=16, groups=4, data_std=0.5)
 
