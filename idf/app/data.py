@@ -1,14 +1,13 @@
-"""Data the pages start from: the shipped image as a lattice field, φ⁴
-configurations from the samplers, and which denoisers are available."""
+"""Data the pages start from: the shipped image as a lattice field and the
+shipped U-Net checkpoint, if any."""
 
 from __future__ import annotations
-
-import importlib
 
 import numpy as np
 from PIL import Image
 
 from idf.io import ASSETS
+from idf.models import shipped_checkpoints
 
 IMAGE = ASSETS / "idf_pattern.png"
 
@@ -21,23 +20,9 @@ def image_field(size: int) -> np.ndarray:
     return (x - x.mean()) / (x.std() + 1e-12)
 
 
-def samplers_available() -> bool:
-    """True once ``idf.samplers`` (HMC etc.) can be imported."""
-    try:
-        module = importlib.import_module("idf.samplers")
-    except ImportError:
-        return False
-    return hasattr(module, "run_chains") and "hmc" in getattr(module, "SAMPLERS", {})
-
-
 def unet_checkpoint() -> dict | None:
     """The first valid U-Net checkpoint shipped in ``assets/`` (as listed by
     ``idf.models.shipped_checkpoints``: ``path``, ``name``, ``data``,
     ``training``, ``model``, ``schedule``), or None: then the U-Net is not offered."""
-    try:
-        models = importlib.import_module("idf.models")
-        entries = models.shipped_checkpoints()
-    except Exception:  # noqa: BLE001 - a broken or missing models package just hides the option
-        return None
-    valid = [e for e in entries if "error" not in e]
+    valid = [e for e in shipped_checkpoints() if "error" not in e]
     return valid[0] if valid else None

@@ -29,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="idf", description="Physics-informed diffusion and Boltzmann sampling on lattices.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"idf.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"idf.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"idf.cli.{name}").register(sub)
     return parser
 
 

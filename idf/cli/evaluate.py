@@ -21,6 +21,7 @@ from idf.diffusion import SOLVERS, SPACINGS, make_schedule, sample
 from idf.energy import GaussianFreeField, Phi4
 from idf.io import save_npz
 from idf.models import load_denoiser
+from idf.samplers import HMC, run_chains
 from idf.training.evaluation import evaluate_gff, magnetisation_histogram, phi4_summary
 
 
@@ -42,8 +43,6 @@ def register(sub) -> None:
 
 def _hmc_reference(key, energy: Phi4, size: int, args) -> np.ndarray:
     """Raw HMC chains [C, S, H, W] from N(0, ¼) starts (ε = 0.1, L = 10)."""
-    from idf.samplers import HMC, run_chains  # noqa: PLC0415 - the samplers layer is optional
-
     key_init, key_run = jax.random.split(key)
     x_init = 0.5 * jax.random.normal(key_init, (args.hmc_chains, size, size))
     result = run_chains(
@@ -66,19 +65,10 @@ def run(args) -> int:
     key_sample, key_ref = jax.random.split(jax.random.key(args.seed))
     start = time.perf_counter()
     arrays: dict[str, np.ndarray] = {}
+    steps = {"inference_steps": args.inference_steps, "spacing": args.spacing}  # the model's and the exact loop's
     if data["target"] == "gff":
         target = GaussianFreeField(mass2=float(data["mass2"]), kT=float(data["kT"]))
-        res = evaluate_gff(
-            key_sample,
-            denoiser,
-            schedule,
-            target,
-            size,
-            args.n,
-            inference_steps=args.inference_steps,
-            spacing=args.spacing,
-            method=args.method,
-        )
+        res = evaluate_gff(key_sample, denoiser, schedule, target, size, args.n, method=args.method, **steps)
         arrays.update({k: np.asarray(v) for k, v in res.items()})
         print(
             f"{args.checkpoint}: GFF {size}×{size} m² = {data['mass2']:g}, n = {args.n}, "
@@ -90,39 +80,21 @@ def run(args) -> int:
         )
     elif data["target"] == "phi4":
         energy = Phi4(mass2=float(data["mass2"]), coupling=float(data["coupling"]))
-        result = sample(
-            key_sample,
-            denoiser,
-            schedule,
-            (size, size),
-            args.n,
-            inference_steps=args.inference_steps,
-            spacing=args.spacing,
-            solver=args.method,
-        )
+        result = sample(key_sample, denoiser, schedule, (size, size), args.n, solver=args.method, **steps)
         fields = np.asarray(result.samples)
         if not np.all(np.isfinite(fields)):
             raise UsageError("the model's samples contain NaN/inf")
         model = phi4_summary(fields)
-        try:
-            chains = _hmc_reference(key_ref, energy, size, args)
-        except ImportError as err:
-            raise UsageError(f"the φ⁴ reference needs idf.samplers: {err}") from err
+        chains = _hmc_reference(key_ref, energy, size, args)
         ref = {k: float(v) for k, v in diagnostics.phi4_observables(chains).items() if np.ndim(v) == 0}
         edge = float(max(np.abs(fields.mean(axis=(1, 2))).max(), np.abs(chains.mean(axis=(2, 3))).max()))
         edges = np.linspace(-edge, edge, 41)
         h_model, e_model = magnetisation_histogram(fields, edges)
         h_ref, e_ref = magnetisation_histogram(chains.reshape(-1, size, size), edges)
-        arrays.update(
-            samples=fields,
-            m_edges=edges,
-            m_hist_model=h_model,
-            m_hist_model_err=e_model,
-            m_hist_hmc=h_ref,
-            m_hist_hmc_err=e_ref,
-            **{f"model_{k}": np.asarray(v) for k, v in model.items()},
-            **{f"hmc_{k}": np.asarray(v) for k, v in ref.items()},
-        )
+        arrays.update(samples=fields, m_edges=edges, m_hist_model=h_model, m_hist_model_err=e_model,
+                      m_hist_hmc=h_ref, m_hist_hmc_err=e_ref)
+        arrays.update({f"model_{k}": np.asarray(v) for k, v in model.items()})
+        arrays.update({f"hmc_{k}": np.asarray(v) for k, v in ref.items()})
         rows = [("⟨|m|⟩", "abs_m"), ("χ₂", "chi2"), ("U₄", "binder"), ("P(m>0)", "p_positive")]
         print(
             f"{args.checkpoint}: φ⁴ {size}×{size} m² = {data['mass2']:g}, λ = {data['coupling']:g}; "

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from idf.energy import GaussianFreeField, Phi4
+from idf.samplers import HMC, run_chains
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,17 +60,8 @@ def gff_dataset(key: jax.Array, size: int, num_samples: int, mass2: float = 1.0,
     """``num_samples`` exact GFF fields [n, size, size]."""
     energy = GaussianFreeField(mass2=mass2, kT=kT)
     fields = energy.sample_exact(key, (size, size), num_samples)
-    return Dataset(
-        np.asarray(fields, np.float32),
-        {
-            "target": "gff",
-            "size": size,
-            "mass2": mass2,
-            "kT": kT,
-            "num_samples": num_samples,
-            "method": "exact Fourier sampling",
-        },
-    )
+    description = dict(target="gff", size=size, mass2=mass2, kT=kT, num_samples=num_samples)
+    return Dataset(np.asarray(fields, np.float32), dict(description, method="exact Fourier sampling"))
 
 
 def random_sign_flip(key: jax.Array, fields: jax.Array) -> jax.Array:
@@ -95,10 +87,8 @@ def phi4_dataset(
 
     ``chains`` chains from N(0, ¼) starts; ``burn_in`` steps discarded, then
     thin·⌈n/chains⌉ steps keeping every ``thin``-th (fixed ``step_size`` and
-    ``leapfrog``; the acceptance rate is recorded). Needs ``idf.samplers``.
+    ``leapfrog``; the acceptance rate is recorded).
     """
-    from idf.samplers import HMC, run_chains  # noqa: PLC0415 - the samplers layer is optional here
-
     key_init, key_chain, key_flip = jax.random.split(key, 3)
     energy = Phi4(mass2=mass2, coupling=coupling)
     energy.check_normalizable((size, size))
@@ -115,24 +105,11 @@ def phi4_dataset(
     )
     fields = jnp.asarray(result.positions).reshape(-1, size, size)[:num_samples]
     fields = random_sign_flip(key_flip, fields)
-    return Dataset(
-        np.asarray(fields, np.float32),
-        {
-            "target": "phi4",
-            "size": size,
-            "mass2": mass2,
-            "coupling": coupling,
-            "kT": 1.0,
-            "num_samples": num_samples,
-            "method": "HMC + random global sign (exact Z2)",
-            "chains": chains,
-            "burn_in": burn_in,
-            "thin": thin,
-            "leapfrog": leapfrog,
-            "step_size": float(result.step_size),
-            "acceptance": float(np.mean(np.asarray(result.accepted))),
-        },
-    )
+    description = dict(target="phi4", size=size, mass2=mass2, coupling=coupling, kT=1.0, num_samples=num_samples)
+    hmc = dict(chains=chains, burn_in=burn_in, thin=thin, leapfrog=leapfrog, step_size=float(result.step_size),
+               acceptance=float(np.mean(np.asarray(result.accepted))))
+    method = "HMC + random global sign (exact Z2)"
+    return Dataset(np.asarray(fields, np.float32), dict(description, method=method, **hmc))
 
 
 def batches(key: jax.Array, dataset: Dataset, batch_size: int, *, z2_flip: bool = False) -> Iterator[np.ndarray]:
