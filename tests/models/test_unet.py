@@ -128,3 +128,15 @@ def test_energy_net_denoiser_is_a_gradient():
     out = sample(jax.random.key(2), den, make_schedule("linear", 50), (8, 8), 4, inference_steps=4)
     assert out.samples.shape == (4, 8, 8) and bool(jnp.all(jnp.isfinite(out.samples)))
     assert count_params(net) > 0
+
+
+def test_unet_parameter_count_is_pinned():
+    # The default widths (C₀ = 32, mults (1, 2), one res block, time_dim 64) and the
+    # widths `idf train` uses by default (C₀ = 16, time_dim 32): any change to the
+    # architecture changes these integers (counted once, by count_params).
+    def params(config):
+        return count_params(nnx.eval_shape(lambda: init_unet(jax.random.key(0), config)))
+
+    assert params(UNetConfig()) == 459_009
+    assert params(UNetConfig(learn_sigma=True)) == 459_298  # + the variance channel of the output conv
+    assert params(UNetConfig(base_channels=16, time_dim=32)) == 115_585
