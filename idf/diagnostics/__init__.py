@@ -111,3 +111,31 @@ __all__ += [
     "ula_stationary_kl",
     "ula_stationary_variance",
 ]
+
+from idf.diagnostics.convergence import (  # noqa: E402
+    ess_mean,
+    ess_tail,
+    mcse_mean,
+    mcse_sd,
+    rhat,
+    rhat_bulk,
+    rhat_folded,
+    stuck_chains,
+    tau_int,
+)
+from idf.diagnostics.hamiltonian import e_bfmi, leapfrog_hamiltonian, transition_energy  # noqa: E402
+
+__all__ += [
+    "e_bfmi",
+    "ess_mean",
+    "ess_tail",
+    "leapfrog_hamiltonian",
+    "mcse_mean",
+    "mcse_sd",
+    "rhat",
+    "rhat_bulk",
+    "rhat_folded",
+    "stuck_chains",
+    "tau_int",
+    "transition_energy",
+]

@@ -7,8 +7,9 @@ Conventions (stated once):
 * bulk ESS and split-R̂ as Vehtari et al. (2021): split every chain in half,
   rank-normalise the pooled draws (Blom), then the ESS above / R̂; R̂ is the
   max of the bulk and the folded (|x − median|) statistics;
-* these agree with ``blackjax.diagnostics.ess_bulk`` and ``rhat``.
-Every function works in float64 NumPy on concrete arrays (after sampling).
+* these agree with ``arviz`` and ``blackjax.diagnostics`` (the estimators
+  themselves live in ``idf.diagnostics.convergence``, jittable; these wrappers
+  take any array and return float64 NumPy).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 import jax
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from idf.diagnostics import convergence
 
 
 def _chains(x: Any) -> np.ndarray:
@@ -51,76 +54,25 @@ def autocorrelation(x: Any, max_lag: int | None = None) -> np.ndarray:
 
 
 def effective_sample_size(x: Any) -> np.ndarray:
-    """Multi-chain ESS of draws [C, S, ...] -> [...] (no rank normalisation)."""
-    x = _chains(x)
-    c, n = x.shape[:2]
-    acov = autocovariance(x)
-    mean_acov = acov.mean(axis=0)  # [S, ...]
-    var_within = mean_acov[0] * n / (n - 1.0)
-    var_plus = mean_acov[0]
-    if c > 1:
-        var_plus = var_plus + x.mean(axis=1).var(axis=0, ddof=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = 1.0 - (var_within - mean_acov) / var_plus
-    rho[0] = 1.0
-    n_even = n - n % 2
-    pairs = rho[0:n_even:2] + rho[1:n_even:2]  # Geyer's Γ_k = ρ_{2k} + ρ_{2k+1}
-    flat = pairs.reshape(pairs.shape[0], -1)
-    evens = rho[0:n_even:2].reshape(pairs.shape[0], -1)
-    tau = np.empty(flat.shape[1])
-    for j in range(flat.shape[1]):
-        g = flat[:, j]
-        bad = np.flatnonzero(~(g > 0))
-        stop = bad[0] if bad.size else g.size
-        g = np.minimum.accumulate(g[:stop])
-        # τ = 1 + 2Σ_{t≥1}ρ_t = −1 + 2Σ_k Γ_k, plus the next even lag when still positive (as Stan)
-        tail = evens[stop, j] if stop < evens.shape[0] and evens[stop, j] > 0 else 0.0
-        tau[j] = -1.0 + 2.0 * g.sum() + min(tail, g[-1] if g.size else tail)
-    tau = np.maximum(tau, 1.0 / math.log10(c * n)).reshape(pairs.shape[1:])
-    ess = c * n / tau
-    degenerate = ~(var_plus > 0)
-    return np.where(degenerate, 0.0, ess)
+    """Multi-chain ESS of draws [C, S, ...] -> [...] (no split, no rank normalisation;
+    0 for a constant observable). ``idf.diagnostics.convergence.ess`` in float64."""
+    return np.asarray(convergence.ess(_chains(x)))
 
 
 def integrated_autocorrelation_time(x: Any) -> np.ndarray:
-    """τ_int = 1 + 2Σρ_t of draws [C, S, ...] -> [...], such that ESS = C·S/τ."""
-    x = _chains(x)
-    return x.shape[0] * x.shape[1] / effective_sample_size(x)
-
-
-def _split(x: np.ndarray) -> np.ndarray:
-    half = x.shape[1] // 2
-    return np.concatenate([x[:, :half], x[:, half : 2 * half]], axis=0)
-
-
-def _rank_normalise(x: np.ndarray) -> np.ndarray:
-    c, n = x.shape[:2]
-    flat = x.reshape(c * n, -1)
-    ranks = stats.rankdata(flat, axis=0, method="average")
-    z = special.ndtri((ranks - 0.375) / (c * n + 0.25))
-    return z.reshape(x.shape)
+    """τ_int = 1 + 2Σρ_t of draws [C, S, ...] -> [...], such that ESS = C·S/τ (∞ when constant)."""
+    return np.asarray(convergence.tau_int(_chains(x)))
 
 
 def ess_bulk(x: Any) -> np.ndarray:
     """Bulk ESS (rank-normalised split chains) of draws [C, S, ...] -> [...]."""
-    return effective_sample_size(_rank_normalise(_split(_chains(x))))
-
-
-def _psrf(x: np.ndarray) -> np.ndarray:
-    n = x.shape[1]
-    between = n * x.mean(axis=1).var(axis=0, ddof=1)
-    within = x.var(axis=1, ddof=1).mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt((between / within + n - 1) / n)
+    return np.asarray(convergence.ess_bulk(_chains(x)))
 
 
 def split_rhat(x: Any) -> np.ndarray:
     """Rank-normalised split-R̂ (max of bulk and folded) of draws [C, S, ...] -> [...].
     Near 1 (< 1.01) when the chains agree; needs C ≥ 1 (each chain is split)."""
-    xs = _split(_chains(x))
-    bulk = _psrf(_rank_normalise(xs))
-    folded = np.abs(xs - np.median(xs.reshape(-1, *xs.shape[2:]), axis=0))
-    return np.maximum(bulk, _psrf(_rank_normalise(folded)))
+    return np.asarray(convergence.rhat(_chains(x)))
 
 
 def mean_and_error(x: Any) -> tuple[float, float]:
@@ -160,6 +112,9 @@ def delta_h_stats(delta_h: Any) -> dict[str, float]:
     }
 
 
+_CHUNK = 1024  # fields per _virial call
+
+
 @jax.jit
 def _virial(energy: Any, flat: jax.Array) -> jax.Array:
     """x·∇φ(x) for each field of ``flat`` [n, *shape]; compiled once per energy
@@ -176,7 +131,11 @@ def equipartition(energy: Any, samples: Any) -> dict[str, float]:
     """
     x = np.asarray(samples)
     shape = x.shape[2:]
-    virial = np.asarray(_virial(energy, jax.numpy.asarray(x.reshape(-1, *shape))), np.float64)
+    flat = x.reshape(-1, *shape)
+    # fixed-size chunks (device_put, not asarray): a new number of draws compiles nothing
+    pad = np.concatenate([flat, np.repeat(flat[:1], -len(flat) % _CHUNK, axis=0)])
+    chunks = [np.asarray(_virial(energy, jax.device_put(c)), np.float64) for c in np.split(pad, len(pad) // _CHUNK)]
+    virial = np.concatenate(chunks)[: len(flat)]
     value, error = mean_and_error(virial.reshape(x.shape[:2]))
     expected = float(np.prod(shape)) * float(energy.kT)
     return {"value": value, "error": error, "expected": expected, "z": (value - expected) / error}

@@ -1,0 +1,84 @@
+"""The Hamiltonian along recorded HMC trajectories, and E-BFMI.
+
+``run_chains`` records φ after each step and ΔH per transition, but not the
+momentum. The leapfrog path it records (``record_proposals=True``: the L + 1
+positions x_0 … x_L of every trajectory) determines the momenta exactly:
+    x_{i+1} = x_i + ε M⁻¹ p_{i+½}   ⇒   p_{i+½} = (x_{i+1} − x_i) / (ε M⁻¹),
+    p_i = ½(p_{i−½} + p_{i+½}) inside, p_0 = p_½ − (ε/2)∇log p(x_0),
+    p_L = p_{L−½} + (ε/2)∇log p(x_L),
+so H(x_i, p_i) = φ(x_i)/kT + ½ p_iᵀM⁻¹p_i (units of kT) at every leapfrog
+sub-step is reconstructed without touching the sampler. (Round-off: the
+difference quotient loses ~1e-7·|x|/ε relative precision in float32.)
+
+E-BFMI (Betancourt 2016): Σ_n (E_n − E_{n−1})² / Σ_n (E_n − Ē)², per chain,
+with E_n the Hamiltonian at the end of transition n (after the accept/reject:
+H_L if accepted, H_0 with the fresh momentum if rejected), as Stan's
+``energy__``. Below 0.3 the momentum resampling cannot move the chain across
+the energy levels the target needs (heavy tails, funnels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from idf.energy.base import Energy
+
+EBFMI_THRESHOLD = 0.3
+
+
+def leapfrog_hamiltonian(
+    path: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any = 1.0
+) -> tuple[jax.Array, jax.Array]:
+    """H(x_i, p_i) along one leapfrog path [L + 1, *shape] (L ≥ 1).
+
+    Returns (H [L + 1] in kT, potential φ(x_i)/kT [L + 1]); the kinetic part is
+    their difference. ΔH of the trajectory is H[-1] − H[0]."""
+    path = jnp.asarray(path)
+    inv_mass = jnp.asarray(inverse_mass, path.dtype)
+    potential, grads = jax.vmap(jax.value_and_grad(energy.energy))(path)
+    potential = potential / energy.kT
+    grad_logp = -grads / energy.kT
+    half = (path[1:] - path[:-1]) / (step_size * inv_mass)  # p_{i+½}, [L, *shape]
+    first = half[0] - 0.5 * step_size * grad_logp[0]
+    last = half[-1] + 0.5 * step_size * grad_logp[-1]
+    inner = 0.5 * (half[:-1] + half[1:])
+    momenta = jnp.concatenate([first[None], inner, last[None]], axis=0)
+    axes = tuple(range(1, path.ndim))
+    kinetic = 0.5 * jnp.sum(inv_mass * momenta**2, axis=axes)
+    return potential + kinetic, potential
+
+
+def transition_energy(
+    paths: jax.Array, accepted: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any = 1.0
+) -> jax.Array:
+    """Stan's ``energy__`` per transition: paths [C, T, L + 1, *shape], accepted [C, T]
+    -> [C, T] (kT units): H at the trajectory's end if accepted, at its start if not."""
+
+    def one(path: jax.Array) -> jax.Array:
+        h, _ = leapfrog_hamiltonian(path, energy, step_size, inverse_mass)
+        return jnp.stack([h[0], h[-1]])
+
+    c, t = paths.shape[:2]
+    ends = jax.vmap(one)(jnp.asarray(paths).reshape(c * t, *paths.shape[2:])).reshape(c, t, 2)
+    return jnp.where(jnp.asarray(accepted), ends[..., 1], ends[..., 0])
+
+
+def e_bfmi(energy_per_transition: Any) -> Any:
+    """E-BFMI per chain of the transition energies [C, T] -> [C] (ArviZ's ``bfmi``:
+    mean squared step over the ddof-1 variance). NaN for a chain whose energy never
+    changes or with fewer than 3 transitions. NumPy in, NumPy out; JAX arrays stay JAX."""
+    e = energy_per_transition
+    xp = jnp if isinstance(e, jax.Array) else np
+    if xp is np:
+        e = np.asarray(e, np.float64)
+    if e.ndim != 2:
+        raise ValueError(f"need transition energies [chains, transitions], got {e.shape}")
+    if e.shape[1] < 3:
+        return xp.full(e.shape[0], xp.nan)
+    num = xp.mean(xp.diff(e, axis=1) ** 2, axis=1)
+    den = xp.var(e, axis=1, ddof=1)
+    return xp.where(den > 0, num / xp.where(den > 0, den, 1.0), xp.nan)
