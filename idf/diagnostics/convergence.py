@@ -117,7 +117,8 @@ def _rhat(x: Any) -> Any:
     between = n * x.mean(axis=1).var(ddof=1)
     within = x.var(axis=1, ddof=1).mean()
     xp, _ = _backend(x)
-    return xp.sqrt((between / within + n - 1) / n)
+    ok = within > 0  # constant draws: R̂ is undefined (NaN), as in ArviZ
+    return xp.where(ok, xp.sqrt((between / xp.where(ok, within, 1.0) + n - 1) / n), xp.nan)
 
 
 def ess(x: Any) -> Any:
@@ -175,7 +176,8 @@ def mcse_mean(x: Any) -> Any:
 
     def one(v: Any) -> Any:
         xp, _ = _backend(v)
-        return v.std(ddof=1) / xp.sqrt(_ess(split_chains(v)))
+        e = _ess(split_chains(v))
+        return xp.where(e > 0, v.std(ddof=1) / xp.sqrt(xp.where(e > 0, e, 1.0)), xp.nan)
 
     return _per_element(one, x)
 
