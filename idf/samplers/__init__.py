@@ -19,7 +19,7 @@ from idf.samplers.langevin import Langevin, langevin_proposal
 from idf.samplers.mala import MALA
 from idf.samplers.mh import RandomWalkMH
 from idf.samplers.nuts import NUTS
-from idf.samplers.run import ChainResult, RestartedRun, nonfinite_report, run_chains, run_chains_with_restarts
+from idf.samplers.run import Capacity, ChainResult, RestartedRun, nonfinite_report, run_chains, run_chains_with_restarts
 
 # Names for the edges (CLI, app); inside the library pass the classes.
 SAMPLERS = {
@@ -46,6 +46,7 @@ __all__ = [
     "MALA",
     "NUTS",
     "SAMPLERS",
+    "Capacity",
     "ChainResult",
     "Langevin",
     "RandomWalkMH",

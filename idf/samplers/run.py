@@ -70,6 +70,31 @@ class ChainResult(NamedTuple):
     final_state: SamplerState
 
 
+class Capacity(NamedTuple):
+    """Buffer sizes of one compiled ``run_chains`` loop: at most ``chains`` chains,
+    ``steps`` sampling steps and ``burn_in`` burn-in steps (any thin)."""
+
+    chains: int
+    steps: int
+    burn_in: int
+
+
+def _trim(result: ChainResult, chains: int, kept: int, steps: int) -> ChainResult:
+    """A padded result cut to its counts, on the host (NumPy slices compile nothing)."""
+    host = jax.tree.map(np.asarray, jax.device_get(result))
+    cut = {name: getattr(host, name) for name in ChainResult._fields}
+    for name, value in cut.items():
+        if name == "positions":
+            cut[name] = value[:chains, :kept]
+        elif name == "final_state":
+            cut[name] = jax.tree.map(lambda a: a[:chains], value)
+        elif value is not None and value.ndim >= 2:
+            cut[name] = value[:chains, :steps]
+        elif value is not None and value.ndim == 1:
+            cut[name] = value[:chains]
+    return ChainResult(**cut)
+
+
 def _as_arrays(tree: Any) -> Any:
     """Python numbers -> float arrays, so a later call with other values (or arrays) hits the cache."""
     dtype = jnp.result_type(float)
@@ -90,6 +115,7 @@ def run_chains(
     target_accept: float = 0.8,
     warn: bool = True,
     shard: bool = True,
+    capacity: Capacity | None = None,
 ) -> ChainResult:
     """Run C independent chains of ``sampler`` on ``energy`` from ``x_init`` [C, *shape].
 
@@ -101,8 +127,16 @@ def run_chains(
     Raises ``ImproperEnergyError`` for an improper energy and ``ValueError`` for
     bad counts. Warns (``RuntimeWarning``) when a chain went non-finite. With several
     local devices the chains are split over them (``shard``; same results).
+
+    Counts are traced: one compiled loop per buffer capacity. Without
+    ``capacity`` the buffers are exactly as large as the counts (so each new
+    count compiles); with a ``Capacity`` every count within it reuses one
+    program (the app's sliders), the chains are padded to ``capacity.chains``
+    and the result is trimmed on the host (NumPy arrays). Same chains either way.
     """
-    x_init = jnp.asarray(x_init, dtype=jnp.result_type(float))
+    dtype = jnp.result_type(float)
+    # device_put, not asarray: staging a NumPy array through asarray compiles once per shape
+    x_init = x_init.astype(dtype) if isinstance(x_init, jax.Array) else jax.device_put(np.asarray(x_init, dtype))
     if x_init.ndim < 2:
         raise ValueError(f"x_init must be [chains, *shape], got shape {x_init.shape}")
     if num_steps < 1 or thin < 1 or burn_in < 0 or num_steps < thin:
@@ -110,13 +144,27 @@ def run_chains(
     if adapt and not sampler.adaptable:
         raise ValueError("step-size adaptation needs an acceptance probability: not for unadjusted Langevin")
     energy.check_normalizable(x_init.shape[1:] if x_init.ndim == 3 else None)  # a lattice [H, W], else the default
+    chains, num_kept = x_init.shape[0], num_steps // thin
+    if capacity is None:
+        cap = Capacity(chains, num_kept * thin, burn_in)
+    else:
+        cap = capacity
+        if chains > cap.chains or num_steps > cap.steps or burn_in > cap.burn_in:
+            raise ValueError(f"counts ({chains} chains, {num_steps} steps, burn-in {burn_in}) exceed {cap}")
+        if cap.chains > chains:  # pad on the host: a device-side concatenate would compile per count
+            x = np.asarray(x_init)
+            x_init = jax.device_put(np.concatenate([x, np.repeat(x[:1], cap.chains - chains, axis=0)]))
     if shard:
         x_init = shard_batch(x_init)
+    counts = jax.device_put(np.array([chains, num_kept, thin, burn_in], np.int32))
     result = _run(
-        _as_arrays(sampler), _as_arrays(energy), key, x_init, jnp.asarray(target_accept, x_init.dtype),
-        num_steps=num_steps, burn_in=burn_in, thin=thin, record=record_proposals, adapt=adapt,
+        _as_arrays(sampler), _as_arrays(energy), key, x_init, jnp.asarray(target_accept, x_init.dtype), counts,
+        kept_cap=num_kept if capacity is None else cap.steps, steps_cap=cap.steps,
+        total_cap=cap.steps + cap.burn_in, record=record_proposals, adapt=adapt,
     )
-    if warn and bool(jnp.any(result.nonfinite)):
+    if capacity is not None:
+        result = _trim(result, chains, num_kept, num_kept * thin)
+    if warn and bool(np.any(np.asarray(result.nonfinite))):
         warnings.warn("; ".join(nonfinite_report(result)), RuntimeWarning, stacklevel=2)
     return result
 
@@ -185,34 +233,37 @@ class _Frozen(NamedTuple):
     nonfinite_energy: jax.Array  # [C]
 
 
-@functools.partial(jax.jit, static_argnames=("num_steps", "burn_in", "thin", "record", "adapt"))
-def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thin, record, adapt):
-    # One scan over burn-in and sampling steps (one loop body: XLA compiles the
-    # samplers' random-number code once); kept states go into a buffer [S, C, ...].
+@functools.partial(jax.jit, static_argnames=("kept_cap", "steps_cap", "total_cap", "record", "adapt"))
+def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps_cap, total_cap, record, adapt):
+    # One loop over burn-in and sampling steps (one loop body: XLA compiles the
+    # samplers' random-number code once) whose trip count is traced: buffers
+    # have a fixed capacity (chains C_cap = x_init.shape[0], steps_cap sampling
+    # steps, kept_cap kept states, total_cap keys), so a new count within it
+    # reuses this program.
     _tracing.mark("run_chains")
-    num_chains = x_init.shape[0]
-    num_kept = num_steps // thin
+    num_chains, num_kept, thin, burn_in = counts  # traced int32 scalars
+    chains_cap = x_init.shape[0]
     total = burn_in + num_kept * thin
+    live_chain = jnp.arange(chains_cap) < num_chains  # padded chains never enter the adaptation
     states = jax.vmap(sampler.init, in_axes=(0, None))(x_init, energy)
-    buffer = jnp.zeros((num_kept,) + x_init.shape, x_init.dtype)
     frozen0 = _Frozen(
-        jnp.zeros((num_chains,), bool),
-        jnp.full((num_chains,), -1, jnp.int32),
-        jnp.full((num_chains,), jnp.nan, x_init.dtype),
+        jnp.zeros((chains_cap,), bool),
+        jnp.full((chains_cap,), -1, jnp.int32),
+        jnp.full((chains_cap,), jnp.nan, x_init.dtype),
     )
     da0 = dual_averaging_init(sampler.step_size)
+    # split(key, n)[t] does not depend on n (partitionable threefry), so these are run_chains' step keys
+    step_keys = jax.random.split(key, total_cap)
 
-    def body(carry, xs):
-        states, was, da, buffer = carry
-        step_key, t = xs
+    def one_step(t, states, was, da):
         smp = sampler
         if adapt:  # ε_t while adapting, the averaged ε̄ once burn-in is over
             smp = replace(sampler, step_size=jnp.exp(jnp.where(t < burn_in, da.log_step, da.log_step_avg)))
-        keys = jax.random.split(step_key, num_chains)
+        keys = jax.random.split(step_keys[t], chains_cap)
         new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
         # While step-size adaptation explores, a non-finite trial step is a
         # rejection (acceptance 0 pushes ε down), not a reason to freeze a chain.
-        bad = info.nonfinite & ~(adapt & (t < burn_in)) if adapt else info.nonfinite
+        bad = info.nonfinite & ~(t < burn_in) if adapt else info.nonfinite
         frozen = was.nonfinite | bad
         fresh = bad & ~was.nonfinite
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
@@ -223,20 +274,12 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
             jnp.where(fresh, info.proposal_energy, was.nonfinite_energy),
         )
         if adapt:
-            live = ~frozen
+            live = ~frozen & live_chain
             prob = jnp.sum(jnp.where(live, jnp.nan_to_num(info.acceptance_prob), 0.0)) / jnp.maximum(
                 jnp.sum(live), 1
             )
             updated = dual_averaging_update(da, prob, target_accept)
             da = jax.tree.map(lambda u, o: jnp.where(t < burn_in, u, o), updated, da)
-        # keep the state after every thin-th sampling step
-        offset = t - burn_in
-        keep = (offset >= 0) & (offset % thin == thin - 1)
-        slot = jnp.clip(offset // thin, 0, num_kept - 1)
-        current = jax.lax.dynamic_index_in_dim(buffer, slot, keepdims=False)
-        buffer = jax.lax.dynamic_update_index_in_dim(
-            buffer, jnp.where(keep, states.position, current), slot, axis=0
-        )
         # one step's outputs [C, ...], keyed by their ``ChainResult`` field names
         out = dict(
             accepted=info.accepted & ~frozen,
@@ -245,18 +288,35 @@ def _run(sampler, energy, key, x_init, target_accept, *, num_steps, burn_in, thi
             delta_H=jnp.where(was.nonfinite, jnp.nan, info.delta_H),
             num_grad_evals=info.num_grad_evals,
             divergent=info.divergent & ~frozen,
-            proposals=info.proposal if record else None,
-            paths=info.path if record else None,
         )
-        return (states, flags, da, buffer), out
+        if record:
+            out.update(proposals=info.proposal, paths=info.path)
+        return states, flags, da, out
 
-    xs = (jax.random.split(key, total), jnp.arange(total, dtype=jnp.int32))
-    (states, frozen, da, buffer), outs = jax.lax.scan(body, (states, frozen0, da0, buffer), xs)
-    # per-step outputs [total, C, ...] -> sampling steps only, [C, T, ...]
-    per_step = jax.tree.map(lambda a: jnp.moveaxis(a[burn_in:], 0, 1), outs)
+    # the buffers' shapes come from one abstract step
+    out_shapes = jax.eval_shape(lambda: one_step(jnp.int32(0), states, frozen0, da0)[3])
+    outs0 = jax.tree.map(lambda a: jnp.zeros((steps_cap,) + a.shape, a.dtype), out_shapes)
+    kept0 = jnp.zeros((kept_cap,) + x_init.shape, x_init.dtype)
+
+    def body(t, carry):
+        states, was, da, kept, outs = carry
+        states, flags, da, out = one_step(t, states, was, da)
+        # Burn-in steps write slot 0, which the first sampling step overwrites;
+        # a kept slot is rewritten until its thin-th step, so no mask is needed.
+        offset = jnp.maximum(t - burn_in, 0)
+        write = lambda buf, v, slot: jax.lax.dynamic_update_index_in_dim(buf, v, slot, axis=0)
+        outs = jax.tree.map(lambda b, v: write(b, v, offset), outs, out)
+        kept = write(kept, states.position, offset // thin)
+        return states, flags, da, kept, outs
+
+    carry = (states, frozen0, da0, kept0, outs0)
+    states, frozen, da, kept, outs = jax.lax.fori_loop(0, total, body, carry)
     step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
+    per_step = {k: jnp.moveaxis(v, 0, 1) for k, v in outs.items()}  # [C_cap, steps_cap, ...]
     return ChainResult(
-        positions=jnp.moveaxis(buffer, 0, 1),
+        positions=jnp.moveaxis(kept, 0, 1),
+        proposals=per_step.pop("proposals", None),
+        paths=per_step.pop("paths", None),
         **per_step,
         **frozen._asdict(),
         step_size=step_size,
