@@ -1,10 +1,12 @@
-"""Download buttons: the run as .npz (``idf.io.save_npz``), the animation as
-GIF, figures as PNG. Files are built only when clicked (callable data)."""
+"""Download buttons: the run as .npz (``idf.io.save_npz``), chains as ArviZ
+InferenceData (.nc, ``idf.io.inference_data``), the animation as GIF, figures
+as PNG. Files are built only when clicked (callable data)."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from idf.io import save_npz
+from idf.io.inference_data import netcdf_bytes
 from idf.viz import figure_png, frames_gif
 
 
@@ -30,8 +33,10 @@ def buttons(
     frames: np.ndarray | None = None,
     figures: Mapping[str, go.Figure] | None = None,
     container: Any = None,
+    inference_data: Mapping[str, Callable[[], Any]] | None = None,
 ) -> None:
-    """One row of download buttons for a page's current view."""
+    """One row of download buttons for a page's current view. ``inference_data``:
+    {label: () -> arviz.InferenceData}, one .nc button per set of chains."""
     where = container if container is not None else st
     cols = where.columns([1, 1, 1, 2])
     cols[0].download_button("⬇ data (.npz)", data=lambda: npz_bytes(arrays, config), file_name=f"{stem}.npz",
@@ -45,3 +50,12 @@ def buttons(
                 st.download_button(f"{name}.png", data=(lambda f=fig: figure_png(f)),
                                    file_name=f"{stem}_{name}.png", mime="image/png", on_click="ignore",
                                    key=f"dl.{stem}.{name}.png")
+    if inference_data:
+        with cols[3].popover("⬇ chains (ArviZ .nc)"):
+            if importlib.util.find_spec("arviz") is None:
+                st.caption("The InferenceData export needs ArviZ: `pip install arviz`. The .npz has the same arrays.")
+                return
+            for label, build in inference_data.items():
+                st.download_button(f"{label}.nc", data=(lambda b=build: netcdf_bytes(b())),
+                                   file_name=f"{stem}_{label}.nc", mime="application/x-netcdf", on_click="ignore",
+                                   key=f"dl.{stem}.{label}.nc")
