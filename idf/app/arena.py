@@ -19,16 +19,20 @@ the first one compiled).
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import numpy as np
 import streamlit as st
 
 from idf.app.arena_config import (
+    CHAIN_BUCKETS,
     IID,
     MAX_FRAMES,
     MCMC,
     SAMPLER_HELP,
     SAMPLER_LABELS,
+    SIZE_RANGE,
     TOY_DRAW_STEPS,
     UNET_DRAWS,
     ArenaConfig,
@@ -36,6 +40,7 @@ from idf.app.arena_config import (
     Diagnostics,
     RunSpec,
     SamplerRun,
+    capacity,
 )
 from idf.app.arena_controls import ArenaControls
 from idf.app.arena_custom import CUSTOM, ERROR_HINT, check_custom, custom_code, custom_config, custom_params
@@ -75,7 +80,7 @@ __all__ = [
     "chain_arrays", "check_custom", "custom_code", "custom_config", "custom_params", "efficiency_bars",
     "gaussian_power", "gif_frames", "hmc_sweep", "improper_reason", "initial_positions", "is_gaussian_target",
     "is_toy", "kl_curve", "lattice_frames", "m_reference", "make_target", "observables", "results_frame",
-    "run_sampler", "step_family", "timing_total", "toy_reference", "unet_checkpoint_for",
+    "run_sampler", "step_family", "timing_total", "toy_reference", "unet_checkpoint_for", "warm_up",
 ]  # fmt: skip
 
 
@@ -108,7 +113,10 @@ def _toy_drawing(result: ChainResult) -> ToyDrawing:
 def _run_mcmc(spec: RunSpec, energy, key, x_init, record: bool):
     """(result, sampler actually kept, restarts, timing, warm seconds) of one MCMC sampler."""
     sampler = make_sampler(spec.sampler, spec.step_size, max(spec.num_leapfrog, 1))
-    kwargs = dict(burn_in=spec.burn_in, record_proposals=record, adapt=spec.adapt and sampler.adaptable, warn=False)
+    kwargs = dict(
+        burn_in=spec.burn_in, record_proposals=record, adapt=spec.adapt and sampler.adaptable, warn=False,
+        capacity=capacity(spec.chains),
+    )  # fmt: skip
     with timed(SAMPLER_LABELS[spec.sampler]) as timing:
         run = run_chains_with_restarts(sampler, energy, key, x_init, spec.steps, **kwargs)
         result = _numpy(run.result)
@@ -263,3 +271,22 @@ def timing_total(runs: dict[str, SamplerRun]) -> Timing:
         total.seconds += r.timing.seconds
         total.compile_seconds += r.timing.compile_seconds
     return total
+
+
+def warm_up(config: ArenaConfig | None = None, sizes: tuple[int, ...] | None = None) -> int:
+    """Compile what ``config``'s view (default: the page's) needs at every lattice
+    side in ``sizes`` (default: the whole L slider, the default side first) and
+    every chain bucket, by running it into the shared cache; steps and burn-in
+    need nothing more (traced counts). Returns how many runs it made."""
+    config = config or ArenaConfig()
+    if sizes is None:
+        low, high, step = SIZE_RANGE
+        sizes = (config.size, *(s for s in range(low, high + 1, step) if s != config.size))
+    runs = 0
+    for size in sizes:
+        for chains in CHAIN_BUCKETS:
+            view = dataclasses.replace(config, size=size, chains=chains)
+            for name in view.samplers:
+                run_sampler(view.run_spec(name))
+                runs += 1
+    return runs

@@ -14,14 +14,28 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from idf.app.arena_targets import DEFAULT_STEP, Params, step_family
+from idf.app.arena_targets import DEFAULT_STEP, MAX_CHAINS, Params, step_family
 from idf.app.timing import Timing
-from idf.samplers import ChainResult
+from idf.samplers import Capacity, ChainResult
 from idf.viz.arena import KLCurve, ToyDrawing
 
 UNET_DRAWS = 64  # draws per chain for the U-Net sampler (its forward pass dominates on a CPU)
 DEFAULT_INFERENCE_STEPS = 100  # DDIM steps of the diffusion samplers
 MAX_FRAMES = 40
+# The count sliders' ranges (low, high, step); one compiled loop per sampler and lattice side covers them all.
+CHAINS_RANGE = (2, MAX_CHAINS, 1)
+STEPS_RANGE = (100, 2000, 50)
+BURN_IN_RANGE = (0, 1000, 50)
+SIZE_RANGE = (4, 16, 1)
+CHAIN_BUCKETS = (8, MAX_CHAINS)  # chains are padded to the first bucket that holds them
+
+
+def capacity(chains: int) -> Capacity:
+    """The compiled loop's buffer sizes for ``chains`` chains: every steps and
+    burn-in value of the sliders, and the chain bucket (8 or 16: the default 8
+    pays no padding, 9–16 share one program)."""
+    bucket = next(b for b in CHAIN_BUCKETS if chains <= b)
+    return Capacity(chains=bucket, steps=STEPS_RANGE[1], burn_in=BURN_IN_RANGE[1])
 TOY_DRAW_STEPS = 120  # steps of chain 0 drawn over the toy contours
 MCMC = ("langevin", "mala", "mh", "hmc", "nuts")
 IID = ("diffusion", "unet")  # reverse diffusion as an i.i.d. sampler

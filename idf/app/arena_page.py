@@ -8,7 +8,18 @@ from typing import Any, NamedTuple
 
 from idf.app import snippet
 from idf.app.arena import is_gaussian_target, unet_checkpoint_for
-from idf.app.arena_config import DEFAULT_INFERENCE_STEPS, IID, MCMC, SAMPLER_HELP, SAMPLER_LABELS, ArenaConfig
+from idf.app.arena_config import (
+    BURN_IN_RANGE,
+    CHAINS_RANGE,
+    DEFAULT_INFERENCE_STEPS,
+    IID,
+    MCMC,
+    SAMPLER_HELP,
+    SAMPLER_LABELS,
+    SIZE_RANGE,
+    STEPS_RANGE,
+    ArenaConfig,
+)
 from idf.app.arena_controls import ArenaControls
 from idf.app.arena_custom import CUSTOM, check_custom, custom_code, custom_config
 from idf.app.arena_targets import DEFAULT_STEP, PHI4_PRESETS, TARGET_LABELS, is_toy, step_family
@@ -68,7 +79,7 @@ def sidebar() -> PageState:
         params["coupling"] = pc.slider("phi4_lam", "λ (quartic coupling)", 0.5, 12.0, PHI4_PRESETS[phase][1], 0.1)
     if target == CUSTOM:
         source, params_text = custom_text_boxes(tc)
-    size = 2 if toy else top.int_slider("L", "lattice side L (field is L×L)", 4, 16, d.size)
+    size = 2 if toy else top.int_slider("L", "lattice side L (field is L×L)", *SIZE_RANGE[:2], d.size, SIZE_RANGE[2])
     # A typed φ is parsed and probed first; its cache key is the text and the numbers (None when rejected).
     custom = check_custom(source, params_text, params["kT"], size) if target == CUSTOM else None
     ptuple = custom["params"] if custom else tuple(sorted(params.items()))
@@ -102,9 +113,9 @@ def sidebar() -> PageState:
         step_sizes=tuple(step_sizes.items()),
         num_leapfrog=leapfrog,
         inference_steps=tuple(inference.items()),
-        chains=top.int_slider("chains", "chains C", 2, 16, d.chains),
-        steps=top.int_slider("steps", "steps per chain (after burn-in)", 100, 2000, d.steps, 50),
-        burn_in=top.int_slider("burn", "burn-in steps (discarded)", 0, 1000, d.burn_in, 50),
+        chains=top.int_slider("chains", "chains C", *CHAINS_RANGE[:2], d.chains, CHAINS_RANGE[2]),
+        steps=top.int_slider("steps", "steps per chain (after burn-in)", *STEPS_RANGE[:2], d.steps, STEPS_RANGE[2]),
+        burn_in=top.int_slider("burn", "burn-in steps (discarded)", *BURN_IN_RANGE[:2], d.burn_in, BURN_IN_RANGE[2]),
         adapt=top.toggle(
             "adapt", "adapt step sizes during burn-in (target acceptance 0.8)", d.adapt,
             help="dual averaging; not for ULA (no acceptance probability) or diffusion",

@@ -25,6 +25,7 @@ from idf.energy import TOYS, Energy, GaussianFreeField, ImproperEnergyError, Lat
 
 Params = tuple[tuple[str, Any], ...]
 
+MAX_CHAINS = 16  # the chains slider's top: every run is padded to it (one compiled loop for any C)
 TARGET_LABELS = {
     "gff": "Gaussian free field",
     "lattice": "Design document's energy",
@@ -94,9 +95,13 @@ def is_gaussian_target(target: str, params: Params) -> bool:
 
 
 def initial_positions(target: str, size: int, chains: int, seed: int) -> tuple[jax.Array, jax.Array]:
-    """(x_init [C, *shape], key_run): the seed convention shared with ``idf sample``."""
+    """(x_init [C, *shape], key_run): the seed convention shared with ``idf sample``.
+
+    The draw is made for max(C, ``MAX_CHAINS``) chains and cut on the host: the
+    first C are the same numbers (partitionable threefry) and no new C compiles."""
     key_init, key_run = jax.random.split(jax.random.key(seed))
     dtype = jnp.result_type(float)
-    if is_toy(target):
-        return jax.random.normal(key_init, (chains, 2), dtype), key_run
-    return 0.5 * jax.random.normal(key_init, (chains, size, size), dtype), key_run
+    shape = (2,) if is_toy(target) else (size, size)
+    scale = 1.0 if is_toy(target) else 0.5
+    draw = scale * jax.random.normal(key_init, (max(chains, MAX_CHAINS), *shape), dtype)
+    return jax.device_put(np.asarray(draw)[:chains]), key_run

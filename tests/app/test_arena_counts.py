@@ -1,0 +1,43 @@
+"""The Arena's count controls compile nothing after warm-up: ``arena.warm_up``
+runs the view at the lattice sides asked for and both chain buckets; then every
+chains value, a grid over steps and burn-in, and those sides reuse the compiled
+programs (XLA backend compiles counted, ``run_chains`` traces too)."""
+
+import collections
+import dataclasses
+
+from jax import monitoring
+
+from idf import _tracing
+from idf.app import arena
+from idf.app.arena_config import BURN_IN_RANGE, CHAINS_RANGE, STEPS_RANGE, ArenaConfig
+
+_compiles = collections.Counter()
+
+
+def _listen(event: str, duration: float, **kwargs) -> None:
+    if event == "/jax/core/compile/backend_compile_duration":
+        _compiles["n"] += 1
+
+
+monitoring.register_event_duration_secs_listener(_listen)
+
+
+def test_no_chains_steps_burn_in_or_side_value_compiles_after_warm_up():
+    config = ArenaConfig(samplers=("mala", "hmc"))
+    sizes = (8, 4)
+    assert arena.warm_up(config, sizes) == len(sizes) * 2 * 2
+    traces, compiles = _tracing.traces("run_chains"), _compiles["n"]
+    lo, hi, step = CHAINS_RANGE
+    views = [dataclasses.replace(config, chains=c) for c in range(lo, hi + 1, step)]  # every value
+    lo, hi, step = STEPS_RANGE
+    views += [dataclasses.replace(config, steps=s) for s in range(lo, hi + 1, 3 * step)]  # every 150
+    lo, hi, step = BURN_IN_RANGE
+    views += [dataclasses.replace(config, burn_in=b, size=4) for b in range(lo, hi + 1, 2 * step)]  # every 100
+    views += [dataclasses.replace(config, size=4, chains=11, steps=1950, burn_in=1000)]
+    for view in views:
+        for name in view.samplers:
+            run = arena.run_sampler(view.run_spec(name))
+            assert run.result.positions.shape[:2] == (view.chains, view.steps)
+    assert _tracing.traces("run_chains") == traces
+    assert _compiles["n"] == compiles
