@@ -4,6 +4,16 @@ persistent compilation cache.
 JAX picks the GPU by itself when it sees one. We only make it share: the
 ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` default must be set before JAX starts
 its backend, so ``configure`` is called at the top of app.py and of the CLI.
+
+The persistent cache is on by default, in a per-user folder
+(``$XDG_CACHE_HOME/idf/jax``, else ``~/.cache/idf/jax``). Why it is safe: JAX
+keys an entry by a hash of the program itself (the lowered StableHLO with debug
+info stripped, plus compile options, devices, backend and jax version), not by
+Python names. Two samplers whose pytrees look alike (ULA and MALA: one traced
+``step_size`` leaf, no static fields, same shapes) lower to different programs,
+so they get different keys; within one process ``jax.jit`` keys by the pytree
+definition, which holds the class. tests/test_compile_cache.py checks both,
+in one process and in two processes sharing a cache folder.
 """
 
 from __future__ import annotations
@@ -14,17 +24,18 @@ from pathlib import Path
 _configured = False
 
 
-def configure(cache_dir: str | os.PathLike | None = None) -> None:
-    """Turn off GPU memory preallocation (unless the user set it) and, when
-    asked, turn on JAX's persistent compilation cache in ``cache_dir`` or
-    ``$IDF_COMPILE_CACHE`` (a directory), so a restarted app does not compile
-    its default views again. Idempotent.
+def default_cache_dir() -> Path:
+    """The per-user cache folder (``$XDG_CACHE_HOME/idf/jax`` or ``~/.cache/idf/jax``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "idf" / "jax"
 
-    The cache is opt-in: once, in a full test run sharing a cache directory
-    with concurrent processes, a Langevin chain came back equal to the MALA
-    chain compiled just before it. We could not reproduce it, so correctness
-    wins over start-up time until it is understood (see the README).
-    """
+
+def configure(cache_dir: str | os.PathLike | None = None) -> None:
+    """Turn off GPU memory preallocation (unless the user set it) and turn on
+    JAX's persistent compilation cache in ``cache_dir``, else
+    ``$IDF_COMPILE_CACHE`` (a folder; ``0`` turns the cache off), else
+    ``default_cache_dir()``, so a restarted app does not compile its views
+    again. Idempotent. A folder that cannot be created means no cache."""
     global _configured
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     if _configured:
@@ -32,7 +43,7 @@ def configure(cache_dir: str | os.PathLike | None = None) -> None:
     _configured = True
     import jax
 
-    where = cache_dir if cache_dir is not None else os.environ.get("IDF_COMPILE_CACHE", "0")
+    where = cache_dir if cache_dir is not None else os.environ.get("IDF_COMPILE_CACHE", str(default_cache_dir()))
     if str(where) in ("0", ""):
         return
     path = Path(where).expanduser()
@@ -45,4 +56,3 @@ def configure(cache_dir: str | os.PathLike | None = None) -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
     except AttributeError:  # an older JAX without these options: run without the cache
         pass
-
