@@ -66,3 +66,8 @@ __all__ = [
     "run_chains",
     "run_chains_with_restarts",
 ]
+
+# Diffusion as an exact sampler (issue 17): independence MH on the reverse path.
+from idf.samplers.diffusion_mh import DiffusionMHResult, diffusion_mh_chains  # noqa: E402
+
+__all__ += ["DiffusionMHResult", "diffusion_mh_chains"]
