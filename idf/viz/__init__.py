@@ -9,9 +9,13 @@ redraws a builder's figure with matplotlib, ``frames_gif`` colour-maps fields.
 from idf.viz.export import field_png, figure_png, frames_gif
 from idf.viz.fields import animated_heatmap, field_grid, field_heatmap, subsample_frames
 from idf.viz.landscape import site_potential_figure, spectrum_figure, toy_figure
+from idf.viz.linked import CurvePanel, cursor_traces, linked_animation
 from idf.viz.traces import bar_figure, line_figure
 
 __all__ = [
+    "CurvePanel",
+    "cursor_traces",
+    "linked_animation",
     "animated_heatmap",
     "bar_figure",
     "field_grid",

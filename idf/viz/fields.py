@@ -93,25 +93,30 @@ def animated_heatmap(
         frames=[go.Frame(data=[_heatmap(f, r, colorbar_title)], name=lab)
                 for f, lab in zip(frames, labels, strict=True)],
     )
+    menus, sliders = animation_controls(labels, frame_ms)
+    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=120), height=580, updatemenus=menus,
+                      sliders=sliders)
+    _lattice_axes(fig)
+    return fig
+
+
+def animation_controls(labels: Sequence[str], frame_ms: int = 80) -> tuple[list[dict], list[dict]]:
+    """(updatemenus, sliders) for a figure whose frames are named ``labels``: Play/Pause
+    buttons and a step slider under the plot (shared by every animation, so all of them
+    look and behave alike)."""
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0),
                 fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(
-        title=title,
-        margin=dict(l=10, r=10, t=40, b=120),
-        height=580,
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top",
-            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                     dict(label="⏸ Pause", method="animate", args=[[None], pause])],
-        )],
-        sliders=[dict(
-            active=0, x=0.36, len=0.64, y=-0.17, yanchor="top",
-            currentvalue=dict(prefix="", xanchor="right"),
-            steps=[dict(label=lab, method="animate",
-                        args=[[lab], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                          transition=dict(duration=0))]) for lab in labels],
-        )],
-    )
-    _lattice_axes(fig)
-    return fig
+    menus = [dict(
+        type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top",
+        buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                 dict(label="⏸ Pause", method="animate", args=[[None], pause])],
+    )]
+    sliders = [dict(
+        active=0, x=0.36, len=0.64, y=-0.17, yanchor="top",
+        currentvalue=dict(prefix="", xanchor="right"),
+        steps=[dict(label=lab, method="animate",
+                    args=[[lab], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                      transition=dict(duration=0))]) for lab in labels],
+    )]
+    return menus, sliders

@@ -1,0 +1,149 @@
+"""One figure in which the animation and the curves beside it move together.
+
+Left: the animated field (a heatmap per frame). Right: one panel per curve
+(φ(x_t) with N·kT/2, Σx̂₀²/Σx_t², H(t), KL(q_t‖N(0, I)), ΔH per trajectory …).
+Every Plotly frame updates the heatmap *and* a cursor on every panel: a
+vertical line at the frame's x and a marker on the panel's first curve. Play,
+Pause and the slider drive all of them at once, in the browser.
+
+Trace layout (what a frame updates, by index; the browser tests read it):
+heatmap = trace 0; then per panel its curves (bands included), then its
+cursor line and its marker, last: ``cursor_traces(fig)`` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from idf.viz.fields import COLORSCALE, animation_controls, symmetric_range
+from idf.viz.traces import PALETTE
+
+CURSOR = "cursor"  # the name of every cursor line; markers are named "now: <panel title>"
+
+
+class CurvePanel(NamedTuple):
+    """One curve panel beside the animation.
+
+    x:        [n] the curve's abscissa (step t, reverse step, transition …)
+    series:   {name: y [n] or (mean [n], sd [n])}; the first is the one the marker rides on
+    frame_x:  [F] the abscissa of each animation frame (the cursor's position)
+    title, y_title, x_title: text, with units
+    log_y:    a log y axis
+    hlines:   {name: value} horizontal reference lines (exact values), dashed
+    """
+
+    x: np.ndarray
+    series: Mapping[str, np.ndarray | tuple[np.ndarray, np.ndarray]]
+    frame_x: np.ndarray
+    title: str
+    y_title: str
+    x_title: str = "step t"
+    log_y: bool = False
+    hlines: Mapping[str, float] | None = None
+
+
+def _curve_traces(p: CurvePanel, colour_offset: int) -> tuple[list[go.Scatter], np.ndarray, tuple[float, float]]:
+    """The panel's curve traces, the first curve's y [n] (for the marker) and its y range."""
+    x = np.asarray(p.x, np.float64)
+    traces, first, values = [], None, []
+    for i, (name, y) in enumerate(p.series.items()):
+        colour = PALETTE[(colour_offset + i) % len(PALETTE)]
+        if isinstance(y, tuple):
+            mean, sd = (np.asarray(v, np.float64) for v in y)
+            band = np.concatenate([mean + sd, (mean - sd)[::-1]])
+            traces.append(go.Scatter(x=np.concatenate([x, x[::-1]]), y=band, fill="toself", fillcolor=colour,
+                                     opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False))
+            values.append(band)
+            y = mean
+        y = np.asarray(y, np.float64)
+        traces.append(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=colour)))
+        values.append(y)
+        first = y if first is None else first
+    for j, (name, value) in enumerate((p.hlines or {}).items()):
+        traces.append(go.Scatter(x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
+                                 line=dict(color="black", dash="dash" if j == 0 else "dot", width=1.2)))
+        values.append(np.array([value]))
+    allv = np.concatenate(values)
+    allv = allv[np.isfinite(allv) & ((allv > 0) if p.log_y else True)]
+    lo, hi = (float(allv.min()), float(allv.max())) if allv.size else (0.0, 1.0)
+    return traces, first, (lo, hi)
+
+
+def _cursor(p: CurvePanel, first: np.ndarray, y_range: tuple[float, float], f: int) -> list[go.Scatter]:
+    """The cursor line and the marker of panel ``p`` at frame ``f``."""
+    xf = float(np.asarray(p.frame_x)[f])
+    x = np.asarray(p.x, np.float64)
+    yf = float(np.interp(xf, x, first)) if x.size else np.nan
+    return [
+        go.Scatter(x=[xf, xf], y=list(y_range), mode="lines", name=CURSOR, showlegend=False, hoverinfo="skip",
+                   line=dict(color="#444", width=1, dash="dot")),
+        go.Scatter(x=[xf], y=[yf], mode="markers", name=f"now: {p.title}", showlegend=False,
+                   marker=dict(size=11, color="#ff7f0e", line=dict(color="black", width=1)),
+                   hovertemplate="%{x:.4g}, %{y:.4g}<extra>now</extra>"),
+    ]
+
+
+def linked_animation(
+    frames: np.ndarray,
+    labels: Sequence[str],
+    panels: Sequence[CurvePanel],
+    *,
+    title: str = "",
+    colorbar_title: str = "x (field units)",
+    frame_ms: int = 100,
+    height_per_panel: int = 210,
+) -> go.Figure:
+    """The field animation [F, H, W] (frames named by ``labels``) with ``panels`` beside it,
+    all moved by one set of Play/Pause buttons and one slider."""
+    frames = np.asarray(frames, np.float64)
+    labels = [str(s) for s in labels]
+    if len(labels) != len(frames):
+        raise ValueError(f"{len(frames)} frames but {len(labels)} labels")
+    for p in panels:
+        if len(p.frame_x) != len(frames):
+            raise ValueError(f"panel {p.title!r}: {len(p.frame_x)} cursor positions for {len(frames)} frames")
+    rows = max(len(panels), 1)
+    specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
+    fig = make_subplots(rows=rows, cols=2, column_widths=[0.5, 0.5], specs=specs, horizontal_spacing=0.09,
+                        vertical_spacing=0.35 / rows, subplot_titles=[title] + [p.title for p in panels])
+    r = symmetric_range(frames)
+    fig.add_trace(go.Heatmap(z=frames[0], zmin=-r, zmax=r, colorscale=COLORSCALE,
+                             colorbar=dict(title=dict(text=colorbar_title), x=0.42, len=0.9)), row=1, col=1)
+    moving, state = [0], []
+    for i, p in enumerate(panels):
+        traces, first, y_range = _curve_traces(p, 2 * i)
+        for t in traces:
+            fig.add_trace(t, row=i + 1, col=2)
+        for t in _cursor(p, first, y_range, 0):
+            fig.add_trace(t, row=i + 1, col=2)
+        n = len(fig.data)
+        moving += [n - 2, n - 1]
+        state.append((p, first, y_range))
+        fig.update_xaxes(title_text=p.x_title, row=i + 1, col=2)
+        fig.update_yaxes(title_text=p.y_title, type="log" if p.log_y else "linear", row=i + 1, col=2)
+    fig.frames = [
+        go.Frame(
+            name=lab,
+            data=[go.Heatmap(z=f)] + [t for p, first, yr in state for t in _cursor(p, first, yr, k)],
+            traces=moving,
+        )
+        for k, (f, lab) in enumerate(zip(frames, labels, strict=True))
+    ]
+    menus, sliders = animation_controls(labels, frame_ms)
+    fig.update_layout(updatemenus=menus, sliders=sliders, height=max(520, height_per_panel * rows + 160),
+                      margin=dict(l=10, r=10, t=50, b=120), legend=dict(orientation="h", y=-0.32, x=0.5))
+    fig.update_xaxes(title_text="site x₂ (lattice units)", constrain="domain", row=1, col=1)
+    fig.update_yaxes(title_text="site x₁ (lattice units)", scaleanchor="x", autorange="reversed",
+                     constrain="domain", row=1, col=1)
+    return fig
+
+
+def cursor_traces(fig: go.Figure) -> list[int]:
+    """Indices of the traces every frame moves (the heatmap first, then cursor, marker per panel)."""
+    frames = fig.frames
+    return list(frames[0].traces) if frames else []
