@@ -139,3 +139,7 @@ __all__ += [
     "tau_int",
     "transition_energy",
 ]
+
+from idf.diagnostics.hopping import hopping_observables, magnetization_observables  # noqa: E402
+
+__all__ += ["hopping_observables", "magnetization_observables"]
