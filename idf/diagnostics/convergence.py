@@ -14,9 +14,10 @@ normalization, folding, and localization", the ones Stan, ArviZ and PyMC use):
   of the indicators x ≤ q₀.₀₅ and x ≤ q₀.₉₅ (split, not rank-normalised).
 
 They agree with ``arviz`` (tests: 1e-8 in float64) with one deliberate
-difference: a constant observable has ESS 0, not ArviZ's C·S (nor BlackJAX's
-3.3×, its issue #1019), and ``stuck_chains`` flags every chain that never
-moves. One implementation, two backends: NumPy arrays are computed in NumPy
+difference: when no chain moves (a constant observable, or every chain stuck
+at its own point) the ESS is 0, not ArviZ's C·S or ≈ C (nor BlackJAX's 3.3×,
+its issue #1019), and ``stuck_chains`` flags every chain that never moves.
+One implementation, two backends: NumPy arrays are computed in NumPy
 (float64, any S without recompiling, for live runs), JAX arrays in jax.numpy,
 so every function here is ``jax.jit``-able. Draws are [C, S, ...]: one
 statistic per trailing element.
@@ -93,7 +94,8 @@ def _ess(x: Any) -> Any:
     acov = xp.fft.irfft(f * xp.conj(f), n=2 * n, axis=1)[:, :n] / n
     mean_var = acov[:, 0].mean() * n / (n - 1.0)
     var_plus = mean_var * (n - 1.0) / n + (x.mean(axis=1).var(ddof=1) if c > 1 else 0.0)
-    constant = _is_constant(x)
+    # no chain moves (even if they sit at different points): nothing was sampled
+    constant = _is_constant(x) | xp.all(xp.max(x, axis=1) == xp.min(x, axis=1))
     safe = xp.where(constant, 1.0, var_plus)
     rho = 1.0 - (mean_var - acov.mean(axis=0)) / safe
     rho = xp.concatenate([xp.ones(1, rho.dtype), rho[1:]])

@@ -93,6 +93,14 @@ def test_a_constant_chain_has_zero_ess_and_is_flagged():
     assert cv.stuck_chains(x).all()
 
 
+def test_chains_stuck_at_different_points_have_zero_ess():
+    """No chain moves but they disagree: ArviZ's ESS is ≈ C (a too-large step size on HMC); ours is 0."""
+    x = np.repeat(np.array([[-1.0], [0.2], [0.5], [2.0]]), 300, axis=1)
+    assert 1 < arviz_plain_ess(x) < 10
+    assert float(cv.ess_bulk(x)) == float(cv.ess(x)) == float(cv.ess_tail(x)) == 0.0
+    assert cv.stuck_chains(x).all()
+
+
 def test_one_stuck_chain_among_moving_ones():
     x = CHAINS["white"].copy()
     x[2] = 0.3
