@@ -1,0 +1,229 @@
+"""The live run on a page: Play/Pause/Step/Reset, a speed control, ``?live=1``,
+keyboard shortcuts, and a fragment that advances the chains in chunks and
+redraws the figures, the diagnostics and the verdict after every chunk.
+
+Use (a page): ``settings = live.sidebar()`` with the other sidebar controls
+(pass ``settings.controls`` to the page's ``Controls.prune``), then
+``live.panel(LiveConfig(...), settings)`` where the live view goes.
+
+How it streams: ``st.fragment(run_every=TICK_S)`` reruns only the panel while
+playing; each rerun takes one chunk (``live_run.advance``) and redraws. The run
+lives in ``st.session_state``, so reruns of other widgets keep it going; it
+stops with the session (a fragment only runs for a connected browser) and
+never blocks other sessions (a chunk is milliseconds). Changing the target,
+sampler or ε starts a new run (mixed settings would make the diagnostics lie).
+Shortcuts: Space play/pause, N step, X reset (Streamlit reserves R for rerun).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, NamedTuple
+
+import numpy as np
+import streamlit as st
+
+from idf import diagnostics
+from idf.app import presentation
+from idf.app.arena_targets import make_target
+from idf.app.live_run import SPEEDS, WARMUP, LiveConfig, LiveDiagnostics, LiveRun, advance, live_diagnostics, start
+from idf.diagnostics.verdict import Status, key_numbers
+from idf.viz.arena import toy_marginals as marginals_figure
+from idf.viz.fields import field_heatmap
+from idf.viz.live import delta_h_trace, gallery_figure, trace_figure, trajectory_scrub
+
+TICK_S = 0.1  # seconds between updates while playing (10 per second at most)
+URL_NAMES = ("live", "speed", "internals")
+SHORTCUTS = {"play": "Space", "step": "N", "reset": "X"}
+
+
+class LiveSettings(NamedTuple):
+    """The URL-bound live controls: playing (``?live=1``), speed (steps per update),
+    internals (show the HMC internals and the full table), and the Controls to prune with."""
+
+    playing: bool
+    speed: int
+    internals: bool
+    controls: Any
+    key: str
+
+
+def sidebar(key: str = "live", container: Any = None) -> LiveSettings:
+    """The live run's sidebar controls, bound to the URL (?live=1&speed=5&internals=1)."""
+    from idf.app.params import Controls
+
+    box = container if container is not None else st.sidebar.container()
+    c = Controls(key, box)
+    playing = c.toggle("live", "▶ Live run (play)", False, help="also Space, or ?live=1 in the URL")
+    speed = c.select("speed", "live speed (steps per update)", list(SPEEDS), SPEEDS[1])
+    expert = not presentation.current().student
+    internals = c.toggle("internals", "show HMC internals and the full table", expert,
+                         help="the trajectory scrub, H(x, p) per leapfrog sub-step, ΔH, and every diagnostic")
+    return LiveSettings(playing, int(speed), internals, c, key)
+
+
+def _slot(key: str) -> dict:
+    return st.session_state.setdefault(f"_live.{key}", {"run": None, "ticks": [], "reveal": None, "updates": 0})
+
+
+def _toggle_play(settings: LiveSettings) -> None:
+    k = settings.controls._key("live")
+    st.session_state[k] = not st.session_state.get(k, False)
+
+
+def _reset(key: str) -> None:
+    slot = _slot(key)
+    slot.update(run=None, ticks=[], reveal=None, updates=0)
+
+
+def _step(key: str, speed: int) -> None:
+    slot = _slot(key)
+    if slot["run"] is not None:
+        slot["run"] = advance(slot["run"], speed)
+        slot["reveal"] = None
+        slot["updates"] += 1
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _grid(target: str, params: tuple, resolution: int) -> diagnostics.EnergyGrid:
+    return diagnostics.energy_grid(make_target(target, params), resolution)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _marginals(target: str, params: tuple) -> diagnostics.ToyMarginals:
+    return diagnostics.toy_marginals(make_target(target, params))
+
+
+def buttons(settings: LiveSettings) -> None:
+    """Play/Pause, Step, Reset with their shortcuts (outside the fragment: a click reruns the page)."""
+    cols = st.columns([1, 1, 1, 3])
+    cols[0].button("⏸ Pause" if settings.playing else "▶ Play", key=f"{settings.key}.play",
+                   shortcut=SHORTCUTS["play"], on_click=_toggle_play, args=(settings,), type="primary")
+    cols[1].button("⏭ Step", key=f"{settings.key}.step", shortcut=SHORTCUTS["step"], on_click=_step,
+                   args=(settings.key, settings.speed), disabled=settings.playing)
+    cols[2].button("⟲ Reset", key=f"{settings.key}.reset", shortcut=SHORTCUTS["reset"], on_click=_reset,
+                   args=(settings.key,))
+    cols[3].caption("Shortcuts: Space play/pause · N step · X reset. The run keeps going while you move other "
+                    "controls; changing the target, sampler or ε starts a new one.")
+
+
+def _tick(slot: dict, settings: LiveSettings) -> None:
+    """One update while playing: reveal the next leapfrog point (speed 1, HMC, toys) or take a chunk."""
+    run: LiveRun = slot["run"]
+    cfg = run.config
+    slow_motion = settings.speed == 1 and cfg.toy and cfg.sampler == "hmc" and run.steps > 0
+    if slow_motion and slot["reveal"] is not None and slot["reveal"] < len(run.path):
+        slot["reveal"] += 1
+    else:
+        slot["run"] = advance(run, settings.speed)
+        slot["reveal"] = 1 if slow_motion else None
+    slot["updates"] += 1
+    now = time.perf_counter()
+    slot["ticks"] = (slot["ticks"] + [now])[-30:]
+
+
+def updates_per_second(slot: dict) -> float:
+    """Updates per second over the last ticks (NaN before two)."""
+    t = slot["ticks"]
+    return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else math.nan
+
+
+def panel(cfg: LiveConfig, settings: LiveSettings) -> None:
+    """The live view of ``cfg``: buttons, then a fragment that streams while playing."""
+    slot = _slot(settings.key)
+    if slot["run"] is None or slot["run"].config != cfg:
+        slot.update(run=start(cfg), ticks=[], reveal=None, updates=0)
+    buttons(settings)
+
+    @st.fragment(run_every=TICK_S if settings.playing else None)
+    def stream() -> None:
+        if settings.playing:
+            _tick(slot, settings)
+        draw(slot, settings)
+
+    stream()
+
+
+def draw(slot: dict, settings: LiveSettings) -> None:
+    """The live figures, the verdict and the numbers for the current state."""
+    run: LiveRun = slot["run"]
+    cfg = run.config
+    d = live_diagnostics(run)
+    ups = updates_per_second(slot)
+    rate = f" · {ups:.1f} updates/s" if math.isfinite(ups) else ""
+    st.caption(f"live: step {run.steps} · update {slot['updates']}{rate} · {cfg.sampler.upper()} ε = "
+               f"{cfg.epsilon:g} · {cfg.chains} chains", help="the browser test reads this line")
+    n = run.accepted.shape[1]
+    first = run.steps - n
+    left, right = st.columns([1, 1])
+    if cfg.toy:
+        grid = _grid(cfg.target, cfg.params, 70)
+        trail = np.stack([run.observables["x₁"][0], run.observables["x₂"][0]], axis=-1)
+        current = np.stack([run.observables["x₁"][:, -1], run.observables["x₂"][:, -1]], axis=-1) if n else \
+            np.asarray(run.positions)
+        reveal = slot["reveal"]
+        props, acc = run.proposals, run.proposal_accepted
+        if reveal is not None and reveal < len(run.path):
+            props, acc = props[:-1], acc[:-1]  # the verdict on this proposal comes when its path is drawn
+        fig = gallery_figure(grid, trail if n else np.asarray(run.positions)[:1], current, props, acc,
+                             run.path if cfg.sampler == "hmc" else None, reveal,
+                             title=f"{cfg.sampler.upper()} on the {cfg.target}: proposals and chain 0")
+        left.plotly_chart(fig, key=f"{settings.key}.gallery")
+    else:
+        left.plotly_chart(field_heatmap(run.field, title=f"chain 0 at step {run.steps}"),
+                          key=f"{settings.key}.field")
+    if n:
+        right.plotly_chart(trace_figure(run.observables, first, WARMUP, title="traces (every chain)"),
+                           key=f"{settings.key}.traces")
+    show_verdict(d)
+    if settings.internals:
+        expert_view(run, d, settings, first)
+    if cfg.toy and d.draws >= 10:
+        s = slice(n - d.draws, n)
+        samples = np.stack([run.observables["x₁"][:, s].ravel(), run.observables["x₂"][:, s].ravel()], axis=-1)
+        st.plotly_chart(marginals_figure(_marginals(cfg.target, cfg.params), {"after warm-up": samples},
+                                         title=f"marginals of {d.draws} × {cfg.chains} draws against the exact "
+                                               "density"),
+                        key=f"{settings.key}.marginals")
+
+
+def show_verdict(d: LiveDiagnostics) -> None:
+    """The verdict box and the student's three numbers."""
+    v = d.verdict
+    if d.warming_up:
+        st.info(f"Warming up: {d.warming_up} more steps before the diagnostics start.", icon="⏳")
+    box = {Status.GOOD: st.success, Status.WARNING: st.warning, Status.UNDECIDED: st.info}[v.status]
+    box(f"**Verdict: {v.headline}.** {v.paragraph}", icon={"good": "✅", "warning": "⚠️", "undecided": "⏳"}[v.status])
+    cols = st.columns(3)
+    for col, (name, value) in zip(cols, key_numbers(d.summary).items(), strict=True):
+        col.metric(name, "—" if not math.isfinite(value) else (f"{value:.3f}" if name != "ESS (smallest)"
+                                                              else f"{value:.0f}"))
+
+
+def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first: int) -> None:
+    """The full table and the HMC internals: ΔH per transition and the scrub inside the last trajectory."""
+    s = d.summary
+    rows = []
+    for name, q in (d.quantities or {}).items():
+        rows.append({"quantity": name, "R̂ bulk": q.rhat_bulk, "R̂ folded": q.rhat_folded, "ESS bulk": q.ess_bulk,
+                     "ESS tail": q.ess_tail, "MCSE (mean)": q.mcse, "τ_int (steps)": q.tau})
+    if rows:
+        st.dataframe(rows, hide_index=True, key=f"{settings.key}.table")
+    bfmi = ", ".join(f"{b:.2f}" for b in s.e_bfmi) if s.e_bfmi else "n/a (HMC only)"
+    st.caption(f"acceptance {s.acceptance:.3f} · divergences {s.divergences} · E-BFMI per chain {bfmi} · "
+               f"rms ΔH {d.rms_dh:.3g} kT · stuck chains {s.stuck} · {d.draws} draws per chain after warm-up"
+               if math.isfinite(s.acceptance) else f"no acceptance test (ULA) · {d.draws} draws per chain")
+    if run.config.sampler != "hmc" or run.path_h is None:
+        return
+    a, b = st.columns([1, 1])
+    a.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"), key=f"{settings.key}.dh")
+    grid = _grid(run.config.target, run.config.params, 70) if run.config.toy else None
+    if run.config.toy:
+        title = f"inside the last trajectory: ΔH = {run.path_h[-1] - run.path_h[0]:+.3g}"
+        b.plotly_chart(trajectory_scrub(run.path, run.path_h, run.path_u, grid, title=title),
+                       key=f"{settings.key}.scrub")
+    else:
+        h = run.path_h
+        b.caption(f"last trajectory: H from {h[0]:.4g} to {h[-1]:.4g} kT (ΔH = {h[-1] - h[0]:+.3g}) over "
+                  f"{len(h) - 1} leapfrog steps")
