@@ -9,7 +9,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, data, reverse, snippet
+from idf.app import _common, data, reverse, snippet, tempering
 from idf.app.reverse import ImproperTarget, ReverseConfig
 from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
@@ -102,6 +102,7 @@ else:
     m[3].metric("exact KL of this loop", "n/a", help="exact only with the exact denoiser, no guidance, "
                                                    "no rescaling")
 m[4].metric("⟨φ⟩ exact = N·kT/2", f"{run.mean_energy:.4g}")
+tempering.note(cfg)  # temperature and guidance as one sharpening, with the exact Gaussian answer
 
 left, right = st.columns([1, 1])
 labels = [f"t = {t}" for t in run.frame_t]
