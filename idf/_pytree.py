@@ -27,7 +27,25 @@ def pytree_dataclass(cls: type[T]) -> type[T]:
     fields = dataclasses.fields(cls)
     data = [f.name for f in fields if not f.metadata.get("static", False)]
     meta = [f.name for f in fields if f.metadata.get("static", False)]
-    return jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
+    # Not jax.tree_util.register_dataclass: its tree definitions compare equal
+    # across classes with the same field names (Langevin and MALA: one leaf,
+    # step_size), so a cache keyed by treedef equality could hand one class's
+    # compiled loop to the other. A custom node's definition holds the class.
+    def flatten_with_keys(obj):
+        keyed = [(jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in data]
+        return keyed, tuple(getattr(obj, n) for n in meta)
+
+    def flatten(obj):
+        return [getattr(obj, n) for n in data], tuple(getattr(obj, n) for n in meta)
+
+    def unflatten(aux, children):
+        obj = object.__new__(cls)  # no __init__: children may be tracers or JAX's placeholders
+        for name, value in (*zip(data, children, strict=True), *zip(meta, aux, strict=True)):
+            object.__setattr__(obj, name, value)
+        return obj
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+    return cls
 
 
 def replace(obj: T, **changes: Any) -> T:
