@@ -15,6 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+# URL parameters that belong to the whole app, not to one page's controls: every
+# page keeps them (projector mode and the Student/Expert level, idf.app.presentation).
+APP_WIDE = ("projector", "level")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -127,7 +130,7 @@ class Controls:
     def prune(self, *others: Controls) -> None:
         """Drop URL parameters that no control on this run published (e.g. the
         weights of an energy that is no longer selected)."""
-        keep = set(self.values).union(*(o.values for o in others))
+        keep = set(self.values).union(*(o.values for o in others), APP_WIDE)
         for name in list(st.query_params):
             if name not in keep:
                 del st.query_params[name]

@@ -18,10 +18,10 @@ from typing import NamedTuple
 import plotly.graph_objects as go
 import streamlit as st
 
-from idf.app.params import Controls
+from idf.app.params import APP_WIDE, Controls
 
 LEVELS = ("expert", "student")
-URL_NAMES = ("projector", "level")  # kept in the URL by every page (Controls.prune)
+URL_NAMES = APP_WIDE  # kept in the URL by every page (Controls.prune)
 PROJECTOR_COLORSCALE = "cividis"
 
 _CSS = """
