@@ -14,6 +14,7 @@ import numpy as np
 from idf.cli import UsageError
 from idf.cli._args import add_out, add_seed, bounded, fits
 from idf.diffusion import SCHEDULES
+from idf.energy.hopping import albergo_parameters
 from idf.io.uploads import UploadError, read_fields
 from idf.models import EnergyNetConfig, UNetConfig
 from idf.training import LOSSES, Dataset, TrainConfig
@@ -41,7 +42,11 @@ def register(sub) -> None:
                         "--num-samples)")
     p.add_argument("--size", type=bounded(int, 2, 128), default=8, help="lattice side L")
     p.add_argument("--mass2", type=bounded(float), default=None, help="m² (default 1 for gff, −4 for phi4)")
-    p.add_argument("--coupling", type=bounded(float, 0.0, low_open=True), default=3.0, help="φ⁴ λ")
+    p.add_argument("--coupling", type=bounded(float, 0.0, low_open=True), default=None,
+                   help="φ⁴ λ (default 3; with --kappa the hopping form's λ)")
+    p.add_argument("--kappa", type=bounded(float, 0.0, low_open=True), default=None,
+                   help="φ⁴ in the hopping form (with --coupling λ): trained on the equal Albergo action, "
+                        "m² = (1−2λ)/κ − 4, λ_A = λ/κ², whose fields are √κ times the hopping ones")
     p.add_argument("--kT", type=bounded(float, 0.0, low_open=True), default=1.0, help="GFF temperature")
     p.add_argument("--num-samples", type=bounded(int, 16, 2_000_000), default=32768, help="dataset size")
     p.add_argument("--valid", type=bounded(int, 1, 100_000), default=None,
@@ -111,6 +116,8 @@ def _check_combination(args) -> None:
         raise UsageError("--depth applies to --model energy only (the U-Net's depth is --channel-mults)")
     if (args.data == "file") != (args.data_file is not None):
         raise UsageError("--data file and --data-file PATH go together")
+    if args.kappa is not None and (args.data != "phi4" or args.mass2 is not None or args.coupling is None):
+        raise UsageError("--kappa needs --data phi4 and --coupling λ, without --mass2 (hopping form)")
 
 
 FILE_LIMITS = dict(max_bytes=2**31, max_side=128, max_count=2_000_000)  # the CLI's, wider than the app's
@@ -162,8 +169,11 @@ def spec_from_args(args, user_data: Dataset | None = None) -> TrainSpec:
     else:
         model = UNetConfig(base_channels=args.base_channels, channel_mults=mults, num_res_blocks=args.num_res_blocks,
                            time_dim=args.time_dim, groups=args.groups, periodic=not args.no_periodic)
+    mass2, coupling = args.mass2, 3.0 if args.coupling is None else args.coupling
+    if getattr(args, "kappa", None) is not None:
+        mass2, coupling = albergo_parameters(args.kappa, coupling)
     data = DataSpec(target="fields" if user_data is not None else args.data, size=size, num_samples=num_samples,
-                    num_valid=valid, mass2=args.mass2, kT=args.kT, coupling=args.coupling,
+                    num_valid=valid, mass2=mass2, kT=args.kT, coupling=coupling,
                     hmc_chains=args.hmc_chains, hmc_burn_in=args.hmc_burn_in, hmc_thin=args.hmc_thin,
                     hmc_step_size=args.step_size, hmc_leapfrog=args.leapfrog)
     loop = TrainConfig(steps=args.steps, batch_size=args.batch, learning_rate=args.lr, warmup=args.warmup,
@@ -182,6 +192,7 @@ def run(args) -> int:
     spec = spec_from_args(args, user_data)
     # the argument record as it was: --size and --num-samples follow a --data-file, --valid its default
     args.size, args.num_samples, args.valid = spec.data.size, spec.data.num_samples, spec.data.num_valid
+    args.coupling = 3.0 if args.coupling is None else args.coupling
     record = {"argv": sys.argv[1:], "args": {k: v for k, v in vars(args).items() if k != "func"}}
     result = train_and_evaluate(spec, fields=user_data, checkpoint_path=args.out, record=record,
                                 progress_bar=not args.no_progress)
