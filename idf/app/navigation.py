@@ -35,6 +35,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("pages/multi_scale.py", "Multi-scale", ":material/zoom_in:", "multiscale"),
     PageEntry("pages/model_training.py", "Training", ":material/model_training:", "training"),
     PageEntry("pages/physics_checks.py", "Physics checks", ":material/verified:", "physics"),
+    PageEntry("pages/phase_transition.py", "Phase transition", ":material/thermostat:", "phase"),
     PageEntry("pages/guided_tour.py", "Tour", ":material/school:", "tour"),
 )
 BY_URL = {p.url: p for p in PAGES}
