@@ -7,10 +7,11 @@ spacing, temperature) and each optional feature as one small frozen object:
     Inpaint(values, mask)           replacement inpainting of known sites
     Start(x, step)                  a given start field, and SDEdit's start step
 
-One compilation per (batch shape, number of inference steps, solver, guidance
-form, constraint on/off, which optional inputs are present). The timestep
-table, η, the sampling temperature, the guidance scale and every energy or
-denoiser parameter are traced, so moving a slider never recompiles.
+One compilation per (batch shape, step capacity, solver, guidance form,
+constraint on/off, which optional inputs are present). The timestep table, the
+step count S (up to ``max_steps``), η, the sampling temperature, the guidance
+scale and every energy or denoiser parameter are traced, so moving a slider
+never recompiles; ``batch_capacity`` pads the batch to a bucket.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def _reverse_loop(
     timesteps,
     alpha_bar,
     alpha_bar_prev,
+    num_steps,
     eta,
     temperature,
     guidance,
@@ -120,14 +122,18 @@ def _reverse_loop(
     conserve_energy: bool,
     keep: int,
 ):
+    # The step tables are padded to a capacity C = timesteps.shape[0]; the loop runs
+    # the traced ``num_steps`` ≤ C of them and writes each step's outputs into
+    # buffers of C (+1) rows, so the step count never changes what is compiled.
     _tracing.mark("reverse_sample")
+    capacity = timesteps.shape[0]
     noise_scale = jnp.sqrt(temperature)
-    keys = jax.random.split(key, timesteps.shape[0])
+    keys = jax.random.split(key, capacity)  # split(key, C)[:S] == split(key, S): partitionable threefry
     learned = solver is Solver.DDPM and bool(denoiser.learns_variance)
 
-    def step(carry, inputs):
-        x, diverged = carry
-        k, t, ab, ab_prev, index = inputs
+    def step(s, carry):
+        x, diverged, (frames, energies, entropies, ratios, factors) = carry
+        k, t, ab, ab_prev = keys[s], timesteps[s], alpha_bar[s], alpha_bar_prev[s]
         frac = None
         if learned:
             eps, frac = apply_batched(denoiser, x, t, ab, condition, with_variance=True)
@@ -159,21 +165,26 @@ def _reverse_loop(
         # Divergence: a sample whose new state holds NaN/inf keeps its last
         # finite state from then on, and the step is recorded.
         finite = jnp.all(jnp.isfinite(x_prev), axis=(-2, -1))
-        diverged = jnp.where((diverged < 0) & ~finite, index, diverged)
+        diverged = jnp.where((diverged < 0) & ~finite, s, diverged)
         x_prev = jnp.where((diverged >= 0)[:, None, None], x, x_prev)
         energy, entropy = frame_metrics(x_prev, metric_energy)
-        return (x_prev, diverged), (x_prev[:keep], energy, entropy, norm_ratio, factor)
+        buffers = (frames.at[s + 1].set(x_prev[:keep]), energies.at[s + 1].set(energy),
+                   entropies.at[s + 1].set(entropy), ratios.at[s].set(norm_ratio), factors.at[s].set(factor))
+        return x_prev, diverged, buffers
 
-    xs = (keys, timesteps, alpha_bar, alpha_bar_prev, jnp.arange(timesteps.shape[0], dtype=jnp.int32))
-    start = (x_T, jnp.full(x_T.shape[:1], -1, jnp.int32))
-    (x0, diverged), (frames, energies, entropies, ratios, factors) = jax.lax.scan(step, start, xs)
+    batch = x_T.shape[0]
     e_T, s_T = frame_metrics(x_T, metric_energy)
+    per_step = lambda first, rows: jnp.zeros((rows, *first.shape), first.dtype).at[0].set(first)  # noqa: E731
+    buffers = (per_step(x_T[:keep], capacity + 1), per_step(e_T, capacity + 1), per_step(s_T, capacity + 1),
+               jnp.zeros((capacity, batch), x_T.dtype), jnp.ones((capacity, batch), x_T.dtype))
+    start = (x_T, jnp.full((batch,), -1, jnp.int32), buffers)
+    x0, diverged, (frames, energies, entropies, ratios, factors) = jax.lax.fori_loop(0, num_steps, step, start)
     return ReverseResult(
         samples=x0,
-        trajectory=jnp.concatenate([x_T[None, :keep], frames]),
+        trajectory=frames,
         timesteps=timesteps,
-        energy=jnp.concatenate([e_T[None], energies]),
-        entropy=jnp.concatenate([s_T[None], entropies]),
+        energy=energies,
+        entropy=entropies,
         norm_ratio=ratios,
         scale=factors,
         diverged=diverged,
@@ -203,6 +214,8 @@ def sample(
     metric_energy: Energy | None = None,
     keep: int = 4,
     shard: bool = True,
+    max_steps: int | None = None,
+    batch_capacity: int | None = None,
 ) -> ReverseResult:
     """Generate ``num_samples`` fields of ``shape`` by reverse diffusion.
 
@@ -232,6 +245,15 @@ def sample(
     keep             how many samples' full trajectories to return.
     shard            split the batch over all local devices when there are
                      several (``idf.parallel``); the samples do not change.
+    max_steps        compile for up to this many steps (≥ S) and run S as a traced
+                     trip count, so every S ≤ max_steps shares one program.
+    batch_capacity   run the batch padded to this many samples (≥ n; e.g. a
+                     bucket of ``idf.diffusion.buckets``), so every n ≤ capacity
+                     shares one program. The first n samples are the unpadded
+                     run's exactly (partitionable threefry); the rest are dropped.
+    With ``max_steps`` or ``batch_capacity`` the arrays come back on the host
+    (numpy), trimmed to S steps and n samples: trimming on the device would
+    compile one slice per (S, n).
     """
     solver = choose(Solver, solver, "solver")
     if not 0.0 <= float(eta) <= 1.0:
@@ -241,11 +263,21 @@ def sample(
     start = start or Start()
     steps = timesteps_for(schedule, inference_steps, spacing, start_step=start.step)
     ab, ab_prev = step_table(schedule, steps)
+    num_steps = len(steps)
+    capacity = max(int(max_steps or num_steps), num_steps)
+    padded = max(int(batch_capacity or num_samples), num_samples)
+    pad_to = lambda v, fill: np.concatenate([v, np.full(capacity - num_steps, fill, v.dtype)])  # noqa: E731
     dtype = jnp.result_type(float)
     key_start, key_loop = jax.random.split(key)
     x_T = start.x
     if x_T is None:
-        x_T = jnp.sqrt(temperature) * jax.random.normal(key_start, (num_samples, *shape), dtype)
+        # The first n rows of a draw of ``padded`` rows are the draw of n rows.
+        x_T = jnp.sqrt(temperature) * jax.random.normal(key_start, (padded, *shape), dtype)
+    elif padded > num_samples:
+        x_T = jnp.concatenate([jnp.asarray(x_T, dtype), jnp.zeros((padded - num_samples, *shape), dtype)])
+    if condition is not None and padded > num_samples:
+        condition = jnp.concatenate([condition, jnp.zeros((padded - num_samples, *condition.shape[1:]),
+                                                          condition.dtype)])
     if shard:
         x_T = shard_batch(x_T)
     if guidance is not None:
@@ -253,13 +285,14 @@ def sample(
         guidance = Guidance(guidance.energy, jnp.asarray(guidance.scale, dtype), form)
     if inpaint is not None:
         inpaint = Inpaint(jnp.asarray(inpaint.values, dtype), jnp.asarray(inpaint.mask, bool))
-    return _reverse_loop_jit(
+    result = _reverse_loop_jit(
         key_loop,
         x_T,
         denoiser,
-        jnp.asarray(steps, jnp.int32),
-        jnp.asarray(ab, dtype),
-        jnp.asarray(ab_prev, dtype),
+        jnp.asarray(pad_to(np.asarray(steps, np.int32), 0)),
+        jnp.asarray(pad_to(np.asarray(ab, np.float64), 1.0), dtype),
+        jnp.asarray(pad_to(np.asarray(ab_prev, np.float64), 1.0), dtype),
+        jnp.asarray(num_steps, jnp.int32),
         jnp.asarray(eta, dtype),
         jnp.asarray(temperature, dtype),
         guidance,
@@ -269,6 +302,15 @@ def sample(
         solver=solver,
         conserve_energy=bool(conserve_energy),
         keep=int(min(keep, num_samples)),
+    )
+    if capacity == num_steps and padded == num_samples:
+        return result
+    host = jax.device_get(result)
+    n, s = num_samples, num_steps
+    return ReverseResult(
+        samples=host.samples[:n], trajectory=host.trajectory[: s + 1], timesteps=host.timesteps[:s],
+        energy=host.energy[: s + 1, :n], entropy=host.entropy[: s + 1, :n], norm_ratio=host.norm_ratio[:s, :n],
+        scale=host.scale[:s, :n], diverged=host.diverged[:n],
     )
 
 

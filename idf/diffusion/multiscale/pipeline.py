@@ -121,6 +121,8 @@ def multiscale_sample(
     options: MultiscaleOptions = MultiscaleOptions(),  # noqa: B008 - frozen, so a shared default is safe
     *,
     keep: int = 4,
+    max_steps: int | None = None,
+    batch_capacity: int | None = None,
 ) -> MultiscaleResult:
     """Coarse-to-fine samples of the free field ``energy`` on the finest scale.
 
@@ -129,6 +131,9 @@ def multiscale_sample(
     options  refinement, upsampling, t*, steps per scale, solver, η, spacing
              (``MultiscaleOptions``).
     keep     trajectories kept per loop (``sample``).
+    max_steps, batch_capacity   passed to every ``sample`` call: the step
+             count runs as a traced trip count and the batch is padded, so
+             neither recompiles (the samples do not change).
 
     Each scale is one jitted ``sample`` call (one compilation per scale shape).
     """
@@ -136,7 +141,8 @@ def multiscale_sample(
     fine_shape = (scales[-1], scales[-1])
     start_step = options.start_step(schedule)
     counts = steps_per_scale(options.inference_steps, len(scales))
-    kw = dict(solver=options.solver, eta=options.eta, spacing=options.spacing, keep=keep)
+    kw = dict(solver=options.solver, eta=options.eta, spacing=options.spacing, keep=keep, max_steps=max_steps,
+              batch_capacity=batch_capacity)
     key_coarse, *keys_refine = jax.random.split(key, len(scales))
 
     shape = (scales[0], scales[0])
