@@ -21,12 +21,19 @@ from idf.app import data
 from idf.app._common import MAX_FRAMES, MeanSd, mean_sd, ran, rise_share
 from idf.app.phi4 import phi4_configurations
 from idf.app.timing import Timing, timed
-from idf.diffusion import SCHEDULES, forward_trajectory, make_schedule
+from idf.diffusion import SCHEDULES, forward_frames, make_schedule
+from idf.diffusion.buckets import bucket
 from idf.energy import GaussianFreeField, Phi4, QuadraticEnergy
 from idf.viz import subsample_frames
 
 DATA = ("gff", "image", "phi4", "upload")
 PHI4_MASS2 = -4.0  # m² when the data are φ⁴ (its broken phase); ``mass2`` is the GFF's
+# Count and shape controls (the page's slider ranges): T runs as a traced trip count
+# in a loop of MAX_STEPS, the batch is padded to a bucket, every L is warmed up.
+SIZE_RANGE = (4, 32)
+MAX_STEPS = 2000
+BATCH_RANGE = (4, 128)
+BATCH_BUCKETS = (32, 128)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,13 +154,17 @@ def _exact(energy: GaussianFreeField, shape: tuple[int, int], alpha_bars: np.nda
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def forward_run(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRun:
+def compute(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRun:
     """One forward chain x₀ → x_T on a batch, with per-step φ and S, and the
     exact H(t), KL(q_t‖N(0, I)) and ⟨φ(x_t)⟩ when the data are a GFF.
 
     ``field`` [size, size]: a given x₀ (an upload; ``config.data`` "upload"), the
-    same in every batch member like the shipped image, with the GFF as metric."""
+    same in every batch member like the shipped image, with the GFF as metric.
+
+    Uncached (the page calls ``forward_run``). T ≤ MAX_STEPS is a traced trip
+    count and the batch is padded to a bucket of BATCH_BUCKETS (rows past B are
+    dropped; the first B are the unpadded chain's), so no count recompiles; only
+    the frames shown are kept, as float32."""
     ran()
     c = config
     shape = (c.size, c.size)
@@ -161,18 +172,21 @@ def forward_run(config: ForwardConfig, field: np.ndarray | None = None) -> Forwa
     sched = make_schedule(c.schedule, c.num_steps, c.beta_start, c.beta_end)
     key_data, key_noise = jax.random.split(jax.random.key(c.seed))
     dtype = jnp.result_type(float)
+    padded = bucket(c.batch, BATCH_BUCKETS)
     with timed("forward chain") as timing:
         if c.data == "gff":
-            x0 = energy.sample_exact(key_data, shape, c.batch)
+            x0 = energy.sample_exact(key_data, shape, padded)  # its first B rows are the B-sample draw
         elif c.data in ("image", "upload"):
             given = data.image_field(c.size) if field is None else field
-            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (c.batch, *shape))
+            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (padded, *shape))
         else:
-            x0 = jnp.asarray(phi4_configurations(c.size, c.mass2, c.coupling, c.kT, c.batch, c.seed).fields, dtype)
-        res = forward_trajectory(key_noise, x0, sched, guidance_energy=energy if c.guided else None,
-                                 guidance_strength=jnp.asarray(c.guidance_strength, dtype), metric_energy=energy)
+            fields = jnp.asarray(phi4_configurations(c.size, c.mass2, c.coupling, c.kT, c.batch, c.seed).fields, dtype)
+            x0 = jnp.concatenate([fields, jnp.zeros((padded - c.batch, *shape), dtype)])
         idx = subsample_frames(c.num_steps + 1, MAX_FRAMES)
-        frames = np.asarray(jax.block_until_ready(res.trajectory)[idx, 0])
+        res = forward_frames(key_noise, x0, sched, idx, num_fields=c.batch, max_steps=MAX_STEPS,
+                             guidance_energy=energy if c.guided else None,
+                             guidance_strength=c.guidance_strength, metric_energy=energy)
+        frames = np.asarray(res.frames[:, 0], np.float32)
     return ForwardRun(
         frames=frames,
         frame_t=idx,
@@ -180,8 +194,11 @@ def forward_run(config: ForwardConfig, field: np.ndarray | None = None) -> Forwa
         energy=mean_sd(res.energy),
         entropy=mean_sd(res.entropy),
         alpha_bar=sched.alpha_bars,
-        x0=np.asarray(x0[:8]),
-        xT=np.asarray(res.trajectory[-1, :8]),
+        x0=np.asarray(x0[: min(8, c.batch)], np.float32),
+        xT=np.asarray(res.x_T[:8], np.float32),
         exact=_exact(energy, shape, sched.alpha_bars) if c.data == "gff" else None,
         timing=timing,
     )
+
+
+forward_run = st.cache_data(max_entries=32, show_spinner=False)(compute)

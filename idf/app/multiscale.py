@@ -18,6 +18,7 @@ import jax
 import numpy as np
 import streamlit as st
 
+from idf.app._common import ran
 from idf.app.timing import Timing, timed
 from idf.diagnostics import (
     RadialSpectrum,
@@ -28,6 +29,7 @@ from idf.diagnostics import (
     shell_z_scores,
 )
 from idf.diffusion import ExactGaussianDenoiser, Inpaint, make_schedule, sample, step_table, timesteps_for
+from idf.diffusion.buckets import bucket
 from idf.diffusion.conditioning import inpainting_denoiser, mask_preset
 from idf.diffusion.multiscale import MultiscaleOptions, exact_multiscale_power, multiscale_sample, scale_target
 from idf.energy import GaussianFreeField
@@ -35,6 +37,11 @@ from idf.energy import GaussianFreeField
 SCALE_PRESETS = ("16,32,64", "32,64,128", "64,128,256", "32,128")
 SCHEDULE = ("linear", 1000)  # both computations run on this training schedule
 
+
+MAX_STEPS = 200  # the page's steps-per-scale slider: 10 … 200 (a traced trip count)
+BUCKETS = (16, 64)  # its batch slider: 2 … 64
+INPAINT_MAX_STEPS = 500  # the page's inpainting-steps slider: 20 … 500
+INPAINT_BUCKETS = (256, 1024, 2048)  # its samples slider: 64 … 2048
 
 @dataclasses.dataclass(frozen=True)
 class MultiscaleConfig:
@@ -151,13 +158,15 @@ def _power(energy, shape: tuple[int, int]) -> np.ndarray:
 @st.cache_data(max_entries=16, show_spinner="Coarse-to-fine sampling …")
 def multiscale_run(config: MultiscaleConfig) -> MultiscaleRun:
     """Every scale's samples, radial spectra (measured, exact pipeline, target) and timings."""
+    ran()
     c = config
     sides = c.sides
     gff, sched = GaussianFreeField(mass2=c.mass2, kT=c.kT), make_schedule(*SCHEDULE)
     options = MultiscaleOptions(refinement=c.refinement, upsampling=c.upsampling, t_star=c.t_star,
                                 inference_steps=c.steps)
     with timed("multi-scale") as timing:
-        res = multiscale_sample(jax.random.key(c.seed), gff, sched, sides, c.n, options)
+        res = multiscale_sample(jax.random.key(c.seed), gff, sched, sides, c.n, options, max_steps=MAX_STEPS,
+                                batch_capacity=bucket(c.n, BUCKETS))
     exact = exact_multiscale_power(gff, sched, sides, options)
     fine = (sides[-1], sides[-1])
     scales = []
@@ -167,7 +176,7 @@ def multiscale_run(config: MultiscaleConfig) -> MultiscaleRun:
         measured, exact_radial = radial_power_spectrum(x), radial_average(v)
         z = shell_z_scores(measured, exact_radial, gaussian_shell_stderr(v, c.n))
         scales.append(ScaleRun(
-            side=side, samples=x, measured=measured, exact=exact_radial,
+            side=side, samples=x.astype(np.float32), measured=measured, exact=exact_radial,
             target=radial_average(_power(scale_target(gff, fine, shape), shape)),
             coarse_gff=radial_average(_power(gff, shape)), max_z=float(np.max(np.abs(z))),
         ))
@@ -187,7 +196,7 @@ def _inpaint_score(x: np.ndarray, y: np.ndarray, mask: np.ndarray, mu: np.ndarra
     n, unk = x.shape[0], ~mask
     mean, spread = x.mean(0), x.std(0, ddof=1)
     return InpaintScore(
-        samples=x, mean=mean, sd=spread,
+        samples=x.astype(np.float32), mean=mean, sd=spread,
         max_z_mean=float(np.max(np.abs(mean[unk] - mu[unk]) / (sd[unk] / np.sqrt(n)))),
         max_sd_err=float(np.max(np.abs(spread[unk] / sd[unk] - 1.0))),
         exact_known=bool(np.all(x[:, mask] == y.astype(x.dtype)[mask])),
@@ -197,6 +206,7 @@ def _inpaint_score(x: np.ndarray, y: np.ndarray, mask: np.ndarray, mu: np.ndarra
 @st.cache_data(max_entries=16, show_spinner="Inpainting …")
 def inpainting_run(config: InpaintConfig) -> InpaintRun:
     """Replacement inpainting and the exact conditional denoiser, against the exact conditional Gaussian."""
+    ran()
     c = config
     gff, sched = GaussianFreeField(mass2=c.mass2, kT=c.kT), make_schedule(*SCHEDULE)
     shape = (c.size, c.size)
@@ -204,7 +214,9 @@ def inpainting_run(config: InpaintConfig) -> InpaintRun:
     y = np.asarray(gff.sample_exact(key_obs, shape, 1)[0], np.float64)
     mask = mask_preset(c.preset, shape, c.seed)
     denoiser, mu, cond = inpainting_denoiser(gff, y, mask)
-    kw = dict(inference_steps=c.steps, spacing="trailing", inpaint=Inpaint(y, mask))
+    # The step count is a traced trip count and n is padded to a bucket: neither recompiles.
+    kw = dict(inference_steps=c.steps, spacing="trailing", inpaint=Inpaint(y, mask), max_steps=INPAINT_MAX_STEPS,
+              batch_capacity=bucket(c.n, INPAINT_BUCKETS))
     with timed("inpainting") as timing:
         rep = np.asarray(sample(key_rep, ExactGaussianDenoiser(gff), sched, shape, c.n, **kw).samples)
         ex = np.asarray(sample(key_cond, denoiser, sched, shape, c.n, **kw).samples)

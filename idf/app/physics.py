@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from idf import diagnostics
-from idf.app._common import rise_share
+from idf.app._common import ran, rise_share
 from idf.diffusion import SCHEDULES, make_schedule
 from idf.energy import GaussianFreeField
 
@@ -43,6 +43,7 @@ class EntropyCurves(NamedTuple):
 @st.cache_data(max_entries=16, show_spinner=False)
 def entropy_curves(config: PhysicsConfig) -> EntropyCurves:
     """Exact, instant: the forward marginal's entropy and its KL to the prior, per schedule."""
+    ran()
     c = config
     power = np.asarray(GaussianFreeField(mass2=c.mass2, kT=c.kT).covariance_spectrum((c.size, c.size)), np.float64)
     entropy, kl = {}, {}

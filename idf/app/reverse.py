@@ -30,10 +30,17 @@ from idf.diffusion import (
     step_table,
     timesteps_for,
 )
+from idf.diffusion.buckets import bucket
 from idf.energy import GaussianFreeField, LatticeEnergy, QuadraticEnergy
 from idf.viz import subsample_frames
 
 LATTICE_MASS2 = 5.0  # m² when the target is the document's energy (normalisable: m² > 4·w_p)
+# Count and shape controls (the page's slider ranges): S runs as a traced trip count
+# in a loop of MAX_INFERENCE_STEPS, n is padded to a bucket, every L is warmed up.
+SIZE_RANGE = (4, 32)
+MAX_INFERENCE_STEPS = 500
+BATCH_RANGE = (4, 1024)
+BATCH_BUCKETS = (64, 256, 512, 1024)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,12 +175,15 @@ def _scores(good: np.ndarray, power: np.ndarray, shape: tuple[int, int]) -> Scor
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def reverse_run(config: ReverseConfig) -> ReverseRun | ImproperTarget:
-    """One reverse loop x_T → x₀ and its scores against the exact target.
+def compute(config: ReverseConfig) -> ReverseRun | ImproperTarget:
+    """One reverse loop x_T → x₀ and its scores against the exact target (uncached;
+    the page calls ``reverse_run``).
 
     The guidance energy is always passed (scale 0 leaves ε̂ unchanged), so the
-    guidance slider never changes what is compiled.
+    guidance slider never changes what is compiled; S ≤ MAX_INFERENCE_STEPS is a
+    traced trip count and n is padded to a bucket of BATCH_BUCKETS, so neither
+    does a count. Frames and samples are kept as float32 (what a cache entry
+    holds: at most 1024·32²·4 B = 4 MiB of samples).
     """
     ran()
     c = config
@@ -187,7 +197,8 @@ def reverse_run(config: ReverseConfig) -> ReverseRun | ImproperTarget:
         res = sample(jax.random.key(c.seed), _denoiser(c.denoiser, target), sched, shape, c.batch,
                      inference_steps=c.inference_steps, solver=c.solver, eta=c.eta, spacing=c.spacing,
                      temperature=c.temperature, guidance=Guidance(target, c.guidance_scale, c.guidance_form),
-                     conserve_energy=c.conserve, metric_energy=target, keep=4)
+                     conserve_energy=c.conserve, metric_energy=target, keep=4,
+                     max_steps=MAX_INFERENCE_STEPS, batch_capacity=bucket(c.batch, BATCH_BUCKETS))
         samples = np.asarray(jax.block_until_ready(res.samples), np.float64)
     steps = np.asarray(res.timesteps)
     idx = subsample_frames(len(steps) + 1, MAX_FRAMES)
@@ -202,7 +213,7 @@ def reverse_run(config: ReverseConfig) -> ReverseRun | ImproperTarget:
                                                 temperature=c.temperature)
         exact_loop_kl = diagnostics.gaussian_kl(v, power)
     return ReverseRun(
-        frames=np.asarray(res.trajectory[idx, 0]),
+        frames=np.asarray(res.trajectory[idx, 0], np.float32),
         frame_t=np.concatenate([steps + 1, [0]])[idx],  # x_{t+1} before the step at t; x₀ last
         timesteps=steps,
         energy=mean_sd(res.energy),
@@ -210,8 +221,8 @@ def reverse_run(config: ReverseConfig) -> ReverseRun | ImproperTarget:
         norm_ratio=mean_sd(res.norm_ratio),
         scale=mean_sd(res.scale),
         mean_energy=target.mean_energy(shape),
-        samples=samples,
-        panel=samples[:8],
+        samples=samples.astype(np.float32),
+        panel=samples[:8].astype(np.float32),
         diverged=divergence_report(res),
         n=int(good.shape[0]),
         power=power,
@@ -219,3 +230,7 @@ def reverse_run(config: ReverseConfig) -> ReverseRun | ImproperTarget:
         exact_loop_kl=exact_loop_kl,
         timing=timing,
     )
+
+
+reverse_run = st.cache_data(max_entries=32, show_spinner=False)(compute)
+reverse_run.__doc__ = "``compute``, through Streamlit's process-wide cache (what the page and the warm-up call)."
