@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # st.navigation sets this same flag on its first call; we set it before the first session.
     PagesManager.uses_pages_directory = False
+    from idf.app import warmup
+    from idf.device import configure
+
+    configure()
+    warmup.start(wait_for_runtime=True)  # warm as the server starts, not at the first visit (idf.app.warmup)
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
 

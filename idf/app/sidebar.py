@@ -1,5 +1,6 @@
-"""The shared sidebar block: device JAX runs on, versions, and how long the
-last computation took (and how much of it was compiling)."""
+"""The shared sidebar block: device JAX runs on, versions, where the start-up
+warm-up stands, and how long the last computation took (and how much of it was
+compiling)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import jax
 import streamlit as st
 
 import idf
+from idf.app import warmup
 from idf.app.timing import Timing
 
 
@@ -24,10 +26,27 @@ def versions() -> str:
     return f"idf {idf.__version__} · JAX {jax.__version__} · Streamlit {st.__version__}"
 
 
+def warmup_line() -> str | None:
+    """One line on the warm-up ("Warm-up done in 42 s: …"), or None when it never ran in this process.
+    bench/browser_latency.py waits for the words "Warm-up done"."""
+    p = warmup.progress()
+    if p.phase == "idle":
+        return None
+    failed = f" ({len(p.failed)} failed: see the server log)" if p.failed else ""
+    if p.phase == "done":
+        return (f"Warm-up done in {p.seconds:.0f} s: every page's default view is cached and every count and "
+                f"shape value is compiled{failed}.")
+    what = "default views" if p.phase == "views" else "count and shape values"
+    return f"Warm-up running ({what}: {p.done} of {p.total}, {p.seconds:.0f} s){failed}."
+
+
 def status(timing: Timing | None, cached: bool = False) -> None:
     """Write the status block at the bottom of the sidebar."""
     box = st.sidebar.container(border=True)
     box.markdown(f"**Device:** {device_label()}  \n<small>{versions()}</small>", unsafe_allow_html=True)
+    line = warmup_line()
+    if line is not None:
+        box.caption(line)
     if timing is None:
         box.caption("No computation yet.")
         return

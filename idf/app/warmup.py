@@ -1,43 +1,238 @@
-"""Warm the default views in the background when the app starts.
+"""Warm every page's default view, then every count and shape value, in the server process.
 
 The first visitor of a fresh server otherwise waits for XLA to compile the
-loops behind each page's default view. ``start()`` (called by app.py, once
-per process) runs those computations on a daemon thread with the pages'
-default configs (``ForwardConfig()``, ``ReverseConfig()``: the same objects
-whose defaults the pages' widgets start from): JAX compiles the very executables the first visit needs
-(and, inside a running server, Streamlit's shared cache holds the results).
-Set ``IDF_WARMUP=0`` to switch it off. tests/app/test_warmup.py checks that
-after ``run()`` the default Forward and Reverse pages compile nothing new, so
-these defaults cannot drift from the pages' without a failing test.
+loops behind the view they open. ``start()`` runs ``run`` on a daemon thread,
+once per process: ``python -m idf.app.serve`` calls it as the server starts
+(so a server left alone is warm before anyone visits) and app.py calls it too
+(for ``streamlit run app.py``; the second call does nothing).
+
+Two phases:
+1. *views*: each page's default view, computed through the very
+   ``st.cache_data`` functions the pages call with the pages' own default
+   configs (``ReverseConfig()``, ``ForwardConfig()``, ``ArenaConfig()``, …).
+   Streamlit's caches are process-global, so these results are what the first
+   session reads: its first view is a cache hit, not a compile.
+2. *shapes*: what a count or shape control needs beyond the default view.
+   Counts run as traced trip counts in fixed-capacity loops (inference steps
+   S, training steps T) and batches are padded to a few buckets
+   (``idf.diffusion.buckets``), so what is left is every lattice side L and
+   every batch bucket at the page's other defaults; these are compiled
+   through the uncached computes, so they fill no cache entry.
+
+Root cause of the retrace seen on jax ≥ 0.11: JAX keys its tracing cache on
+the tuple of every config state registered "in the trace context". Importing
+flax imports ``jax.extend``, which imports Pallas, which registers two more
+such states; a page that imported flax *after* the warm-up had traced made the
+tuple longer, so every jitted loop missed its cache once and retraced. The
+warm-up therefore imports everything the pages import before it computes
+anything (``settle_imports``); tests/app/test_warmup.py checks that the trace
+context and the trace counts stay the same when every page then runs.
+
+Set ``IDF_WARMUP=0`` to switch it off, ``IDF_WARMUP=views`` for phase 1 only.
+``progress()`` is what the sidebar shows.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import importlib
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _started = False
 
-def run() -> None:
-    """Compute the default views now (blocking); errors are logged, never raised."""
-    from idf.app import forward, reverse
+# Every module a page imports that may register JAX config state (flax pulls in jax.extend and Pallas).
+PAGE_IMPORTS = (
+    "jax.extend", "flax", "optax", "blackjax", "idf.app", "idf.viz", "idf.samplers", "idf.models",
+    "idf.training", "idf.app.forward", "idf.app.reverse", "idf.app.multiscale", "idf.app.energy",
+    "idf.app.physics", "idf.app.home", "idf.app.arena", "idf.app.training",
+)
 
-    for name, compute in (("reverse", lambda: reverse.reverse_run(reverse.ReverseConfig())),
-                          ("forward", lambda: forward.forward_run(forward.ForwardConfig()))):
+
+class Progress(NamedTuple):
+    """Where the warm-up stands: ``phase`` "idle", "views", "shapes" or "done";
+    ``done`` of ``total`` items of the current phase; ``seconds`` since it began;
+    ``failed`` the items that raised (logged)."""
+
+    phase: str
+    done: int
+    total: int
+    seconds: float
+    failed: tuple[str, ...]
+
+
+_state = {"phase": "idle", "done": 0, "total": 0, "t0": 0.0, "t1": 0.0, "failed": ()}
+
+
+def progress() -> Progress:
+    """The warm-up's state now (thread-safe)."""
+    with _lock:
+        s = dict(_state)
+    end = s["t1"] if s["phase"] == "done" else time.perf_counter()
+    return Progress(s["phase"], s["done"], s["total"], (end - s["t0"]) if s["t0"] else 0.0, s["failed"])
+
+
+def settle_imports() -> None:
+    """Import everything the pages import, so that no later import changes JAX's trace context."""
+    for name in PAGE_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional extra missing: its page shows its own message
+            log.debug("warm-up: could not import %s", name)
+
+
+def default_views() -> list[tuple[str, Callable[[], object]]]:
+    """(name, compute) of every page's default view, in the pages' order, through the cached computes,
+    called with the very arguments the pages pass (tests/app/test_warmup.py fails on any drift)."""
+    from idf.app import energy, forward, home, multiscale, physics, reverse
+
+    views: list[tuple[str, Callable[[], object]]] = [
+        ("home", lambda: home.gff_picture(home.HomeConfig())),
+        ("energy", lambda: energy.energy_view(energy.EnergyPageConfig())),
+        ("forward", lambda: _forward_default(forward)),
+        ("reverse", lambda: reverse.reverse_run(reverse.ReverseConfig())),
+    ]
+    try:
+        from idf.app import arena
+        from idf.app.arena_config import ArenaConfig
+
+        cfg = ArenaConfig()
+        views.append(("arena", lambda: [arena.run_sampler(cfg.run_spec(s)) for s in cfg.samplers]))
+    except ImportError:
+        pass
+    page = multiscale.MultiscalePage()
+    views += [
+        ("multiscale", lambda: multiscale.multiscale_run(page.multiscale)),
+        ("multiscale inpainting", lambda: multiscale.inpainting_run(page.inpaint)),
+        ("training", _training_default),
+        ("physics", lambda: physics.entropy_curves(physics.PhysicsConfig())),
+    ]
+    return views
+
+
+def _forward_default(forward) -> object:
+    # As the page calls them: Streamlit's cache keys on the arguments as passed (field=None included).
+    c = forward.ForwardConfig()
+    return forward.forward_run(c, field=None), forward.schedule_curves(c.num_steps, c.beta_start, c.beta_end)
+
+
+def _training_default() -> object:
+    from idf.app import training
+    from idf.models import shipped_checkpoints
+
+    entries = [e for e in shipped_checkpoints() if "error" not in e]
+    if not entries:
+        return None
+    d = training.DEFAULTS
+    return training.checkpoint_run(entries[0]["path"], d.n, d.steps, d.seed)
+
+
+def shape_values() -> list[tuple[str, Callable[[], object]]]:
+    """(name, compile) for each batch bucket and lattice side at each page's other defaults, in the
+    order a user reaches them: buckets first, then sides by distance from the default (a key press
+    moves L by one), the pages interleaved; the Arena's own sweep (``arena.warm_up``) last."""
+    from idf.app import energy, forward, reverse
+    from idf.diffusion.buckets import bucket, bucket_sizes
+
+    ranked: list[tuple[int, str, Callable[[], object]]] = []
+    e = energy.EnergyPageConfig()
+    for size in range(energy.SIZE_RANGE[0], energy.SIZE_RANGE[1] + 1):
+        if size != e.size:
+            ranked.append((abs(size - e.size), f"energy L={size}",
+                           functools.partial(energy.compute_view, e.energy, e.params, size, e.seed)))
+    for module, config in ((reverse, reverse.ReverseConfig()), (forward, forward.ForwardConfig())):
+        page = module.__name__.rsplit(".", 1)[-1]
+        for b in bucket_sizes(module.BATCH_BUCKETS):
+            if b != bucket(config.batch, module.BATCH_BUCKETS):
+                ranked.append((0, f"{page} batch≤{b}", functools.partial(module.compute,
+                                                                        dataclasses.replace(config, batch=b))))
+        for size in range(module.SIZE_RANGE[0], module.SIZE_RANGE[1] + 1):
+            if size != config.size:
+                ranked.append((abs(size - config.size), f"{page} L={size}",
+                               functools.partial(module.compute, dataclasses.replace(config, size=size))))
+    items = [(name, fn) for _, name, fn in sorted(ranked, key=lambda r: r[0])]
+    try:
+        from idf.app import arena
+        from idf.app.arena_config import ArenaConfig
+
+        cfg = ArenaConfig()
+        items.append(("arena sides and chain buckets", arena.warm_up))
+        # Its sweep fills more cache entries than the Arena keeps: touch the default view last, so it stays.
+        items.append(("arena default view", lambda: [arena.run_sampler(cfg.run_spec(s)) for s in cfg.samplers]))
+    except (ImportError, AttributeError):
+        pass
+    return items
+
+
+def _run_phase(phase: str, items: list[tuple[str, Callable[[], object]]]) -> None:
+    with _lock:
+        _state.update(phase=phase, done=0, total=len(items))
+    for name, compute in items:
         try:
             compute()
         except Exception:  # a warm-up must never take the app down
-            log.exception("warm-up of the %s page failed", name)
+            log.exception("warm-up of %s failed", name)
+            with _lock:
+                _state["failed"] = (*_state["failed"], name)
+        with _lock:
+            _state["done"] += 1
 
 
-def start() -> None:
-    """Start ``run`` on a daemon thread, once per process."""
+def run(shapes: bool | None = None) -> Progress:
+    """Warm the default views, then (``shapes``; default: unless ``IDF_WARMUP=views``) every count
+    and shape value; blocking. Errors are logged, never raised."""
+    if shapes is None:
+        shapes = os.environ.get("IDF_WARMUP", "1") != "views"
+    with _lock:
+        _state.update(t0=time.perf_counter(), failed=())
+    settle_imports()
+    _run_phase("views", default_views())
+    if shapes:
+        _lower_priority()  # sessions first: the shape phase only fills the idle time of the cores
+        _run_phase("shapes", shape_values())
+    with _lock:
+        _state.update(phase="done", t1=time.perf_counter())
+    return progress()
+
+
+def _lower_priority() -> None:
+    """Raise this thread's nice value by 10 (Linux: a thread is a task; XLA compiles on the calling thread)."""
+    if threading.current_thread() is threading.main_thread() or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except OSError:
+        pass
+
+
+def _wait_for_runtime(timeout: float = 60.0) -> None:
+    """In a server, wait until Streamlit's runtime exists, so the caches filled are the sessions' own."""
+    from streamlit.runtime import Runtime
+
+    end = time.monotonic() + timeout
+    while not Runtime.exists() and time.monotonic() < end:
+        time.sleep(0.2)
+
+
+def start(wait_for_runtime: bool = False) -> bool:
+    """Start ``run`` on a daemon thread, once per process; True if this call started it."""
     global _started
     with _lock:
         if _started or os.environ.get("IDF_WARMUP", "1") == "0":
-            return
+            return False
         _started = True
-    threading.Thread(target=run, name="idf-warmup", daemon=True).start()
+
+    def target() -> None:
+        if wait_for_runtime:
+            _wait_for_runtime()
+        run()
+
+    threading.Thread(target=target, name="idf-warmup", daemon=True).start()
+    return True
