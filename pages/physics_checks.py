@@ -32,36 +32,42 @@ st.caption("Share of steps on which H(t) rises: "
            + ", ".join(f"{k} {v:.0%}" for k, v in curves.entropy_rises.items())
            + f". KL rises on {curves.kl_rising_steps} steps.")
 
-st.subheader("Checks")
-names = [c.__name__ for c in checks.CHECKS]
-results = st.session_state.setdefault("physics.results", {})
-run_all = st.button("Run all checks", type="primary", help="About two minutes on a 2-core CPU.")
-chosen = st.multiselect("…or run these", names, format_func=lambda n: n.replace("_", " "))
-run_some = st.button("Run selected") if chosen else False
-todo = names if run_all else (chosen if run_some else [])
-if todo:
-    bar = st.progress(0.0, text="starting")
-    for i, name in enumerate(todo):
-        bar.progress(i / len(todo), text=f"running {name.replace('_', ' ')} ({i + 1}/{len(todo)})")
-        results[(name, seed)] = checks.run_check(getattr(checks, name), seed)
-    bar.progress(1.0, text="done")
+# A fragment: choosing or running checks reruns only this section, not the entropy plots above.
+@st.fragment
+def checks_section(seed: int) -> None:
+    st.subheader("Checks")
+    names = [c.__name__ for c in checks.CHECKS]
+    results = st.session_state.setdefault("physics.results", {})
+    run_all = st.button("Run all checks", type="primary", help="About two minutes on a 2-core CPU.")
+    chosen = st.multiselect("…or run these", names, format_func=lambda n: n.replace("_", " "))
+    run_some = st.button("Run selected") if chosen else False
+    todo = names if run_all else (chosen if run_some else [])
+    if todo:
+        bar = st.progress(0.0, text="starting")
+        for i, name in enumerate(todo):
+            bar.progress(i / len(todo), text=f"running {name.replace('_', ' ')} ({i + 1}/{len(todo)})")
+            results[(name, seed)] = checks.run_check(getattr(checks, name), seed)
+        bar.progress(1.0, text="done")
 
-BADGE = {"pass": ("✅ pass", st.success), "fail": ("❌ fail", st.error), "truth": ("ℹ️ measured truth", st.info)}
-rows = []
-for name in names:
-    result = results.get((name, seed))
-    if result is None:
-        st.markdown(f"⬜ **{name.replace('_', ' ')}** — not run yet (seed {seed})")
-        continue
-    label, show = BADGE[result.status]
-    show(f"**{label} · {result.name}**  \nvalue **{result.value:.4g}** · tolerance {result.tolerance:.4g} · "
-         f"n = {result.n} · {result.seconds:.1f} s  \n{result.detail}")
-    rows.append({"check": result.name, "status": result.status, "value": result.value,
-                 "tolerance": result.tolerance, "n": result.n, "seconds": round(result.seconds, 2),
-                 "detail": result.detail, "seed": seed})
-if rows:
-    csv = "\n".join([",".join(rows[0])] + [",".join(f'"{v}"' for v in r.values()) for r in rows])
-    st.download_button("⬇ results (.csv)", csv, file_name=f"physics_checks_seed{seed}.csv", mime="text/csv")
+    BADGE = {"pass": ("✅ pass", st.success), "fail": ("❌ fail", st.error), "truth": ("ℹ️ measured truth", st.info)}
+    rows = []
+    for name in names:
+        result = results.get((name, seed))
+        if result is None:
+            st.markdown(f"⬜ **{name.replace('_', ' ')}** — not run yet (seed {seed})")
+            continue
+        label, show = BADGE[result.status]
+        show(f"**{label} · {result.name}**  \nvalue **{result.value:.4g}** · tolerance {result.tolerance:.4g} · "
+             f"n = {result.n} · {result.seconds:.1f} s  \n{result.detail}")
+        rows.append({"check": result.name, "status": result.status, "value": result.value,
+                     "tolerance": result.tolerance, "n": result.n, "seconds": round(result.seconds, 2),
+                     "detail": result.detail, "seed": seed})
+    if rows:
+        csv = "\n".join([",".join(rows[0])] + [",".join(f'"{v}"' for v in r.values()) for r in rows])
+        st.download_button("⬇ results (.csv)", csv, file_name=f"physics_checks_seed{seed}.csv", mime="text/csv")
+
+
+checks_section(seed)
 
 with st.expander("What these checks prove, and what the design document claimed"):
     st.markdown(
