@@ -3,7 +3,8 @@
 ``python bench/report.py`` rewrites the part of README.md between the
 ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers from
 bench/results.json (``bench/run.py``), bench/results_h100.json (the last GPU
-session) and bench/load_results*.json (``bench/load_test.py``).
+session), bench/browser_latency.json (``bench/browser_latency.py``) and
+bench/load_results*.json (``bench/load_test.py``).
 ``python bench/report.py --check`` exits 1 when the README has drifted from the
 JSON; tests/test_bench_report.py runs that check, so a figure typed by hand, or
 a bench re-run without regenerating, fails the suite.
@@ -20,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 SOURCES = {"cpu": HERE / "results.json", "gpu": HERE / "results_h100.json"}
+BROWSER = HERE / "browser_latency.json"  # bench/browser_latency.py
 LOAD_RUNS = {
     "10 sessions": HERE / "load_results.json",
     "10 sessions + an 11th training a U-Net live": HERE / "load_results_training.json",
@@ -58,13 +60,38 @@ def bench_block(results: dict, heading: str) -> list[str]:
 
 def load_block(runs: dict[str, dict]) -> list[str]:
     out = ["### Load test", "",
-           "| run | date | page | slider changes | errors | p50 | p90 | p99 | first view (median) |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| run | date | page | client | slider changes | errors | p50 | p90 | p99 | p50 over rounds "
+           "| first view (median) | generator CPU | server RSS after each round |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in runs.items():
         lat = r["latency_s"]
-        out.append(f"| {label} | {r['date']} | {r['page']} | {r['slider_changes']} | {r['errors']} "
-                   f"| {lat['p50']:.2f} s | {lat['p90']:.1f} s | {lat['p99']:.1f} s "
-                   f"| {r['first_view_s']['median']:.1f} s |")
+        client = f"{r['mode']}, {r['rounds']} × {r['seconds']:g} s" if "mode" in r else f"browsers, {r['seconds']:g} s"
+        spread = "–" if not r.get("p50_spread_s") else "{:.2f}–{:.2f} s".format(*r["p50_spread_s"])
+        cpu = f"{r['generator_cpu_share']:.0%}" if r.get("generator_cpu_share") is not None else "–"
+        rss = ", ".join(f"{x:.2f}" for x in r.get("server_rss_gb", [])) + " GB" if r.get("server_rss_gb") else "–"
+        out.append(f"| {label} | {r['date']} | {r['page']} | {client} | {r['slider_changes']} | {r['errors']} "
+                   f"| {lat['p50']:.2f} s | {lat['p90']:.1f} s | {lat['p99']:.1f} s | {spread} "
+                   f"| {r['first_view_s']['median']:.1f} s | {cpu} | {rss} |")
+    return out + [""]
+
+
+def browser_block(r: dict) -> list[str]:
+    """bench/browser_latency.json: keypress → settled page per page × control type, against issue 14's targets."""
+    t = r["targets"]
+    out = ["### Browser latency (`python bench/browser_latency.py`)", "",
+           f"{r['date']}, {r['cpus']} cores, jax {r['versions']['jax']}, Streamlit {r['versions']['streamlit']}, "
+           f"{r['reps']} presses per slider (each a new value), after waiting {r['warmup_wait_s']:.0f} s for the "
+           f"warm-up "
+           f"({'done' if r.get('warmup_done', True) else 'not done by then'}); "
+           f"load average {r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after. Targets: continuous "
+           f"p50 ≤ {t['continuous']['p50']} s and p90 ≤ {t['continuous']['p90']} s; count/shape every value ≤ "
+           f"{t['count']['max']} s; first view ≤ {t['first view']['max']} s.", "",
+           "| page | control | presses | p50 | p90 | max | KiB sent (median) | target |",
+           "|---|---|---|---|---|---|---|---|"]
+    for row in r["rows"]:
+        f = lambda v: "–" if v is None else f"{v:.2f} s"  # noqa: E731
+        out.append(f"| {row['page']} | {row['type']} | {row['n']} | {f(row['p50'])} | {f(row['p90'])} "
+                   f"| {f(row['max'])} | {row['kib']:.0f} | {'met' if row['ok'] else 'missed'} |")
     return out + [""]
 
 
@@ -75,6 +102,8 @@ def generated() -> str:
     for kind, path in SOURCES.items():
         if path.exists():
             lines += bench_block(json.loads(path.read_text()), headings[kind])
+    if BROWSER.exists():
+        lines += browser_block(json.loads(BROWSER.read_text()))
     runs = {label: json.loads(p.read_text()) for label, p in LOAD_RUNS.items() if p.exists()}
     if runs:
         lines += load_block(runs)
