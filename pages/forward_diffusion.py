@@ -6,7 +6,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, forward, snippet, uploads
+from idf.app import _common, forward, linked, snippet, uploads
 from idf.app.forward import ForwardConfig
 from idf.diffusion import SCHEDULES
 from idf.io.uploads import fit_field, standardise
@@ -108,12 +108,9 @@ if exact:
 else:
     m[1].info("Exact H(t) and KL need Gaussian (GFF) data.")
 
+anim = linked.forward_figure(run, cfg)  # one figure: each frame moves the field and the φ, H, KL cursors
+st.plotly_chart(anim, key="anim")
 left, right = st.columns([1, 1])
-labels = [f"t = {t}" for t in run.frame_t]
-anim = viz.animated_heatmap(
-    run.frames, labels, title=f"x₀ → x_T (sample 0, {len(labels)} of {num_steps + 1} frames)"
-)
-left.plotly_chart(anim, key="anim")
 t_axis = np.arange(1, num_steps + 1)
 fig_ab = viz.line_figure(
     t_axis,
@@ -130,7 +127,7 @@ fig_snr = viz.line_figure(
     log_y=True,
     title="Signal-to-noise ratio",
 )
-right.plotly_chart(fig_ab, key="alpha_bar")
+left.plotly_chart(fig_ab, key="alpha_bar")
 right.plotly_chart(fig_snr, key="snr")
 
 t = run.t

@@ -9,7 +9,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, data, reverse, snippet, tempering
+from idf.app import _common, data, linked, reverse, snippet, tempering
 from idf.app.reverse import ImproperTarget, ReverseConfig
 from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
@@ -104,10 +104,9 @@ else:
 m[4].metric("⟨φ⟩ exact = N·kT/2", f"{run.mean_energy:.4g}")
 tempering.note(cfg)  # temperature and guidance as one sharpening, with the exact Gaussian answer
 
+anim = linked.reverse_figure(run)  # one figure: each frame moves the field and the φ, Σx̂₀²/Σx_t², S cursors
+st.plotly_chart(anim, key="anim")
 left, right = st.columns([1, 1])
-labels = [f"t = {t}" for t in run.frame_t]
-anim = viz.animated_heatmap(run.frames, labels, title=f"x_T → x₀ (sample 0, {len(labels)} frames)")
-left.plotly_chart(anim, key="anim")
 
 k = np.arange(len(run.energy.mean))
 fig_phi = viz.line_figure(k, {"φ(x_t), mean ± s.d. over n": run.energy},
@@ -122,7 +121,7 @@ fig_c = viz.line_figure(ks, {"Σx̂₀²/Σx_t² (what the rescaling undoes)": r
 fig_s = viz.line_figure(k, {"document's S(x_t), mean ± s.d.": run.entropy},
                         x_title="reverse step (0 = x_T)", y_title="S(x_t) (nats; 0 ≤ S ≤ ln N)",
                         title="The document's per-sample entropy")
-right.plotly_chart(fig_phi, key="phi")
+left.plotly_chart(fig_phi, key="phi")
 panel = viz.field_grid(run.panel, title=f"Final samples x₀ (first {len(run.panel)} of n = {run.n})")
 st.plotly_chart(panel, key="panel")
 a, b = st.columns(2)
