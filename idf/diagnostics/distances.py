@@ -63,6 +63,40 @@ def fourier_kl_bias(shape: tuple[int, int], num_samples: float) -> float:
     return float(0.5 * (n_self * per_mode(n) + n_pair * per_mode(2.0 * n)))
 
 
+def self_conjugate_mask(shape: tuple[int, int]) -> np.ndarray:
+    """[H, W] bool: True where the Fourier mode k ≡ −k (x̂_k real)."""
+    h, w = shape
+    return ((2 * np.arange(h) % h) == 0)[:, None] & ((2 * np.arange(w) % w) == 0)[None, :]
+
+
+def fourier_kl_moments(
+    shape: tuple[int, int], num_samples: float, variance: np.ndarray | None = None, power: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(mean, sd) of ``fourier_kl`` for n i.i.d. Gaussian draws whose Fourier
+    variances are ``variance`` [H, W], scored against ``power`` [H, W] (both
+    None: draws from the target itself), in nats.
+
+    With ρ_k = variance/power and c = χ²_ν/ν (ν = n on self-conjugate modes,
+    2n on the rest), KL̂ = ½Σ_k (ρc − 1 − ln ρc), so exactly
+    mean = gaussian_kl(variance, power) + fourier_kl_bias(shape, n), and, since
+    Var c = 2/ν, Cov(c, ln c) = 2/ν, Var ln c = ψ′(ν/2), each independent
+    estimate contributes Var(ρc − ln c) = 2ρ²/ν − 4ρ/ν + ψ′(ν/2), a conjugate
+    pair with weight 1 and a self-conjugate mode with weight ½. For correlated
+    draws pass n/τ (see ``fourier_kl_bias``).
+    """
+    from scipy.special import polygamma
+
+    n = float(num_samples)
+    rho = np.ones(shape) if variance is None else np.asarray(variance, np.float64) / np.asarray(power, np.float64)
+    self_mask = self_conjugate_mask(shape)
+    nu = np.where(self_mask, n, 2.0 * n)
+    var = 2.0 * rho**2 / nu - 4.0 * rho / nu + polygamma(1, nu / 2.0)
+    # every mode once: a pair's variance (weight 1) is split over its two members (½ each); self-conjugate ¼
+    total = np.sum(np.where(self_mask, 0.25, 0.5) * var)
+    kl = 0.0 if variance is None else gaussian_kl(rho, np.ones(shape))
+    return float(kl + fourier_kl_bias(shape, n)), float(np.sqrt(total))
+
+
 def moment_kl_bias(dim: int, num_samples: float) -> float:
     """Leading finite-sample bias of ``moment_kl`` in nats: d(d+1)/(4n) from the
     fitted covariance plus d/(2n) from the fitted mean, = d(d+3)/(4n)."""
