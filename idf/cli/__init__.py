@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Subcommand modules, in the order ``idf --help`` lists them.
-COMMANDS = ["schedule", "diffuse", "sample", "multiscale", "train", "evaluate"]
+COMMANDS = ["schedule", "diffuse", "sample", "multiscale", "train", "evaluate", "generate"]
 
 
 class UsageError(Exception):

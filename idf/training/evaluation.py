@@ -51,9 +51,13 @@ def evaluate_gff(
     uses a learned variance when the model has one) and of the exact
     denoiser's, same key, same steps, same method. Returns a flat dict of floats: kl_model,
     kl_exact, kl_exact_loop (exact, no sampling error), frechet_model,
-    frechet_exact, kl_bias (≈ N/(2n), the estimator's finite-sample bias),
-    num_samples, inference_steps; with ``keep_samples`` also samples_model
-    and samples_exact [n, H, W]."""
+    frechet_exact, kl_bias (``fourier_kl_bias``: ≈ (N + n_self)/(4n), the
+    estimator's finite-sample bias for i.i.d. draws), kl_exact_expected and
+    kl_exact_sd (what the exact samples' KL̂ should be, exact loop KL + bias,
+    and its sd: ``fourier_kl_moments``), num_samples, inference_steps; with
+    ``keep_samples`` also samples_model and samples_exact [n, H, W]. kl_model
+    is a lower bound on the model's distance to the target: the Fourier KL
+    sees only mode variances, not non-stationarity or non-Gaussianity."""
     shape = (size, size)
     power = np.asarray(target.covariance_spectrum(shape), np.float64)
     out: dict[str, Any] = {"num_samples": num_samples, "inference_steps": inference_steps, "method": method}
@@ -71,6 +75,7 @@ def evaluate_gff(
     v = diagnostics.reverse_output_variance(power, ab, ab_prev, method=method, eta=0.0)
     out["kl_exact_loop"] = diagnostics.gaussian_kl(v, power)
     out["kl_bias"] = diagnostics.fourier_kl_bias((size, size), num_samples)
+    out["kl_exact_expected"], out["kl_exact_sd"] = diagnostics.fourier_kl_moments(shape, num_samples, v, power)
     return out
 
 

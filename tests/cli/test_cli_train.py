@@ -108,6 +108,7 @@ def test_training_on_your_own_fields_from_a_file(tmp_path, capsys):
     import numpy as np
 
     from idf.energy import GaussianFreeField
+    from idf.io import load_npz
 
     fields = np.asarray(GaussianFreeField(1.0).sample_exact(jax.random.key(0), (8, 8), 160), np.float32)
     data = tmp_path / "mine.npy"
@@ -123,7 +124,17 @@ def test_training_on_your_own_fields_from_a_file(tmp_path, capsys):
     assert bool(jnp.all(jnp.isfinite(res.samples)))
     capsys.readouterr()
     assert main(["evaluate", "--checkpoint", out]) == 2
-    assert "no exact reference" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no exact reference" in err and "idf generate" in err
+    # idf generate draws from it (DDIM η = 0.5) and records what it was trained on
+    gen = tmp_path / "g.npz"
+    assert main(["generate", "--checkpoint", out, "--n", "32", "--inference-steps", "10", "--eta", "0.5",
+                 "--out", str(gen)]) == 0
+    arrays, config = load_npz(gen)
+    assert arrays["samples"].shape == (32, 8, 8) and np.all(np.isfinite(arrays["samples"]))
+    assert config["checkpoint_info"]["data"]["target"] == "file" and config["checkpoint_info"]["data"]["file"] == \
+        "mine.npy"
+    assert config["eta"] == 0.5 and config["checkpoint_info"]["schedule"]["num_steps"] == 50
     # refusals: a pickle-bearing file, a missing file, and the flags apart
     evil = tmp_path / "evil.npz"
     np.savez(evil, fields=np.array([{"a": 1}], dtype=object))
