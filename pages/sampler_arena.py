@@ -9,7 +9,8 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import arena, arena_page, snippet
+from idf.app import arena, arena_page, live, snippet
+from idf.io.inference_data import chain_inference_data
 from idf.viz import arena as arena_viz
 
 st.title("⚔️ Sampler arena")
@@ -18,7 +19,9 @@ st.caption(
     "log p = −φ/kT. Every number is measured after burn-in; ESS per second excludes compilation."
 )
 
+live_settings = live.sidebar("arena.live")  # before the Arena's prune reads the URL
 state = arena_page.sidebar()
+live.keep_in_url(live_settings)
 config, custom = state.config, state.custom
 if custom and (custom["error"] or custom["improper"]):  # the messages quote φ: code, not Markdown
     ui.status(None)
@@ -41,6 +44,11 @@ if not config.samplers:
     st.stop()
 if len(config.samplers) == 1:
     st.info("One sampler chosen: add one to three more to compare them side by side.")
+live_config = live.arena_live_config(config)
+if live_config is not None:
+    with st.expander(f"▶ Live run: {live_config.sampler.upper()} as it samples (Play, or ?live=1)",
+                     expanded=live_settings.playing or live.started(live_settings)):
+        live.panel(live_config, live_settings)
 
 runs = {}
 progress = st.progress(0.0, text="sampling …")
@@ -222,6 +230,8 @@ name = f"arena_{config.target}"
 ui.downloads.buttons(
     name, arena.chain_arrays(runs), arena_page.run_config(state),
     frames=None if frames is None else arena.gif_frames(frames),
+    inference_data={labels[n]: (lambda r=r: chain_inference_data(r.result, arena_page.run_config(state)))
+                    for n, r in runs.items() if n in arena.MCMC},
 )  # fmt: skip
 st.download_button(
     "⬇ diagnostics table (.csv)", table.to_csv().encode(), file_name=f"{name}.csv", mime="text/csv",

@@ -6,8 +6,11 @@ Use (a page): ``settings = live.sidebar()`` with the other sidebar controls
 (pass ``settings.controls`` to the page's ``Controls.prune``), then
 ``live.panel(LiveConfig(...), settings)`` where the live view goes.
 
-How it streams: ``st.fragment(run_every=TICK_S)`` reruns only the panel while
-playing; each rerun takes one chunk (``live_run.advance``) and redraws. The run
+How it streams: while playing, a fragment reruns every ``TICK_S``; each run
+takes one chunk (``live_run.advance``) and redraws the gallery and traces in
+place. A second fragment redraws the diagnostics and the verdict every
+``SLOW_TICK_S``. (A streaming loop inside one run was tried: charts replaced
+faster than the browser mounts them never appeared.) The run
 lives in ``st.session_state``, so reruns of other widgets keep it going; it
 stops with the session (a fragment only runs for a connected browser) and
 never blocks other sessions (a chunk is milliseconds). Changing the target,
@@ -33,7 +36,8 @@ from idf.viz.arena import toy_marginals as marginals_figure
 from idf.viz.fields import field_heatmap
 from idf.viz.live import delta_h_trace, gallery_figure, trace_figure, trajectory_scrub
 
-TICK_S = 0.1  # seconds between updates while playing (10 per second at most)
+TICK_S = 0.04  # seconds from one update's end to the next one's start while playing
+SLOW_TICK_S = 1.0  # seconds between diagnostics updates while playing
 URL_NAMES = ("live", "speed", "internals")
 SHORTCUTS = {"play": "Space", "step": "N", "reset": "X"}
 
@@ -97,7 +101,7 @@ def _marginals(target: str, params: tuple) -> diagnostics.ToyMarginals:
 
 def buttons(settings: LiveSettings) -> None:
     """Play/Pause, Step, Reset with their shortcuts (outside the fragment: a click reruns the page)."""
-    cols = st.columns([1, 1, 1, 3])
+    cols = st.columns([1.3, 1.1, 1.1, 3])
     cols[0].button("⏸ Pause" if settings.playing else "▶ Play", key=f"{settings.key}.play",
                    shortcut=SHORTCUTS["play"], on_click=_toggle_play, args=(settings,), type="primary")
     cols[1].button("⏭ Step", key=f"{settings.key}.step", shortcut=SHORTCUTS["step"], on_click=_step,
@@ -136,27 +140,46 @@ def panel(cfg: LiveConfig, settings: LiveSettings) -> None:
         slot.update(run=start(cfg), ticks=[], reveal=None, updates=0)
     buttons(settings)
 
+    # Two fragments. The chains' fragment takes one chunk per run and redraws the gallery
+    # and traces under fixed keys, so the browser updates each chart in place (Plotly.react)
+    # instead of mounting a new one; run_every schedules the next run once the browser has
+    # the last one. The diagnostics' fragment (tens of ms: every observable rank-normalised)
+    # redraws the verdict and the numbers every SLOW_TICK_S.
     @st.fragment(run_every=TICK_S if settings.playing else None)
     def stream() -> None:
         if settings.playing:
             _tick(slot, settings)
-        draw(slot, settings)
+        caption = st.empty()
+        left, right = st.columns([1, 1])
+        draw(slot, settings, Places(caption, left, right))
+
+    @st.fragment(run_every=SLOW_TICK_S if settings.playing else None)
+    def judge() -> None:
+        draw_diagnostics(slot, settings)
 
     stream()
+    judge()
 
 
-def draw(slot: dict, settings: LiveSettings) -> None:
-    """The live figures, the verdict and the numbers for the current state."""
+class Places(NamedTuple):
+    """Where the streaming figures go (replaced in place on every update)."""
+
+    caption: Any
+    left: Any
+    right: Any
+
+
+def draw(slot: dict, settings: LiveSettings, places: Places) -> None:
+    """The live figures for the current state: the step line, the gallery (or field), the traces."""
     run: LiveRun = slot["run"]
     cfg = run.config
-    d = live_diagnostics(run)
     ups = updates_per_second(slot)
     rate = f" · {ups:.1f} updates/s" if math.isfinite(ups) else ""
-    st.caption(f"live: step {run.steps} · update {slot['updates']}{rate} · {cfg.sampler.upper()} ε = "
-               f"{cfg.epsilon:g} · {cfg.chains} chains", help="the browser test reads this line")
+    places.caption.caption(f"live: step {run.steps} · update {slot['updates']}{rate} · {cfg.sampler.upper()} "
+                           f"ε = {cfg.epsilon:g} · {cfg.chains} chains")
     n = run.accepted.shape[1]
     first = run.steps - n
-    left, right = st.columns([1, 1])
+    left, right = places.left, places.right
     if cfg.toy:
         grid = _grid(cfg.target, cfg.params, 70)
         trail = np.stack([run.observables["x₁"][0], run.observables["x₂"][0]], axis=-1)
@@ -171,11 +194,19 @@ def draw(slot: dict, settings: LiveSettings) -> None:
                              title=f"{cfg.sampler.upper()} on the {cfg.target}: proposals and chain 0")
         left.plotly_chart(fig, key=f"{settings.key}.gallery")
     else:
-        left.plotly_chart(field_heatmap(run.field, title=f"chain 0 at step {run.steps}"),
-                          key=f"{settings.key}.field")
+        left.plotly_chart(field_heatmap(run.field, title=f"chain 0 at step {run.steps}"), key=f"{settings.key}.field")
     if n:
         right.plotly_chart(trace_figure(run.observables, first, WARMUP, title="traces (every chain)"),
                            key=f"{settings.key}.traces")
+
+
+def draw_diagnostics(slot: dict, settings: LiveSettings) -> None:
+    """The verdict, the numbers (all of them with ``internals``), the HMC internals and the marginals."""
+    run: LiveRun = slot["run"]
+    cfg = run.config
+    d = live_diagnostics(run)
+    n = run.accepted.shape[1]
+    first = run.steps - n
     show_verdict(d)
     if settings.internals:
         expert_view(run, d, settings, first)
@@ -184,8 +215,7 @@ def draw(slot: dict, settings: LiveSettings) -> None:
         samples = np.stack([run.observables["x₁"][:, s].ravel(), run.observables["x₂"][:, s].ravel()], axis=-1)
         st.plotly_chart(marginals_figure(_marginals(cfg.target, cfg.params), {"after warm-up": samples},
                                          title=f"marginals of {d.draws} × {cfg.chains} draws against the exact "
-                                               "density"),
-                        key=f"{settings.key}.marginals")
+                                               "density"))
 
 
 def show_verdict(d: LiveDiagnostics) -> None:
@@ -209,7 +239,7 @@ def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first:
         rows.append({"quantity": name, "R̂ bulk": q.rhat_bulk, "R̂ folded": q.rhat_folded, "ESS bulk": q.ess_bulk,
                      "ESS tail": q.ess_tail, "MCSE (mean)": q.mcse, "τ_int (steps)": q.tau})
     if rows:
-        st.dataframe(rows, hide_index=True, key=f"{settings.key}.table")
+        st.dataframe(rows, hide_index=True)
     bfmi = ", ".join(f"{b:.2f}" for b in s.e_bfmi) if s.e_bfmi else "n/a (HMC only)"
     st.caption(f"acceptance {s.acceptance:.3f} · divergences {s.divergences} · E-BFMI per chain {bfmi} · "
                f"rms ΔH {d.rms_dh:.3g} kT · stuck chains {s.stuck} · {d.draws} draws per chain after warm-up"
@@ -217,13 +247,40 @@ def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first:
     if run.config.sampler != "hmc" or run.path_h is None:
         return
     a, b = st.columns([1, 1])
-    a.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"), key=f"{settings.key}.dh")
+    a.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"))
     grid = _grid(run.config.target, run.config.params, 70) if run.config.toy else None
     if run.config.toy:
         title = f"inside the last trajectory: ΔH = {run.path_h[-1] - run.path_h[0]:+.3g}"
-        b.plotly_chart(trajectory_scrub(run.path, run.path_h, run.path_u, grid, title=title),
-                       key=f"{settings.key}.scrub")
+        b.plotly_chart(trajectory_scrub(run.path, run.path_h, run.path_u, grid, title=title))
     else:
         h = run.path_h
         b.caption(f"last trajectory: H from {h[0]:.4g} to {h[-1]:.4g} kT (ΔH = {h[-1] - h[0]:+.3g}) over "
                   f"{len(h) - 1} leapfrog steps")
+
+
+def keep_in_url(settings: LiveSettings) -> None:
+    """Put the live controls back in the URL after a page's ``Controls.prune`` that did not
+    know them (``?live=1`` must survive the Arena's sidebar)."""
+    c = settings.controls
+    for name, value in c.values.items():
+        if value != c.defaults[name]:
+            st.query_params[name] = "1" if value is True else str(value)
+
+
+def arena_live_config(config: Any) -> LiveConfig | None:
+    """The live run of an Arena page state (``ArenaConfig``): its target, lattice side, seed and
+    HMC's L, on its first Markov-chain sampler (HMC when chosen) with that sampler's ε, on at
+    least 4 chains (R̂ needs 4). None when only i.i.d. diffusion samplers are chosen."""
+    mcmc = [s for s in config.samplers if s in ("langevin", "mala", "mh", "hmc")]
+    if not mcmc:
+        return None
+    sampler = "hmc" if "hmc" in mcmc else mcmc[0]
+    return LiveConfig(target=config.target, params=config.params, size=config.size, sampler=sampler,
+                      step_size=config.step_size(sampler), num_leapfrog=config.num_leapfrog,
+                      chains=max(4, min(config.chains, 8)), seed=config.seed)
+
+
+def started(settings: LiveSettings) -> bool:
+    """Whether this session's live run has taken a step (the page keeps its expander open)."""
+    run = _slot(settings.key)["run"]
+    return run is not None and run.steps > 0

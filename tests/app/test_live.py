@@ -85,3 +85,18 @@ def test_expert_table_and_hmc_internals():
     assert list(table["quantity"]) == ["x₁", "x₂", "φ"]
     assert {"R̂ bulk", "R̂ folded", "ESS bulk", "ESS tail", "MCSE (mean)", "τ_int (steps)"} <= set(table.columns)
     assert any("E-BFMI per chain" in c.value for c in at.caption)
+
+
+def test_arena_page_plays_with_live_in_the_url():
+    """The Arena's toy with ?live=1: the live panel runs HMC, keeps ?live=1 in the URL through
+    the Arena's prune, and offers the chains as ArviZ InferenceData beside the .npz."""
+    from idf.app.navigation import page_file
+
+    at = AppTest.from_file(str(page_file("arena")), default_timeout=TIMEOUT)
+    at.query_params.update(live="1", target="banana", samplers="mala,hmc")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert step_count(at) > 0 and "⏸ Pause" in [b.label for b in at.button]
+    assert at.query_params.get("live") in ("1", ["1"])
+    netcdf = [b.proto.label for b in at.get("download_button") if b.proto.label.endswith(".nc")]
+    assert netcdf == ["MALA.nc", "HMC.nc"], netcdf
