@@ -96,7 +96,7 @@ ui.status(ui.Timing("κ scan", seconds))
 
 scan = result.scan
 cols = st.columns(4)
-cols[0].metric("U₄ crossing κ_c", f"{result.kappa_c:.4f} ± {result.kappa_c_error:.4f}"
+cols[0].metric("U₄ crossing κ_c", f"{result.kappa_c:.3f} ± {result.kappa_c_error:.3f}"
                if np.isfinite(result.kappa_c) else "no crossing",
                help=f"where U₄(κ) of L = {scan.sizes[0]} and L = {scan.sizes[-1]} cross (linear interpolation)")
 z_text = "n/a" if not np.isfinite(result.z) else (

@@ -34,7 +34,7 @@ class PhaseConfig:
 
     kappa_min: float = 0.25
     kappa_max: float = 0.29
-    num_kappas: int = 3
+    num_kappas: int = 5
     coupling: float = 0.022
     sizes: str = "8,16,32"
     chains: int = 8

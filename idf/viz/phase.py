@@ -42,8 +42,8 @@ def errorbar_figure(
         fig.add_vline(x=xc, line=dict(color="black", dash="dash", width=1.5))
         fig.add_trace(go.Scatter(x=[xc], y=[None], mode="lines", line=dict(color="black", dash="dash"),
                                  name=vline_name or f"{xc:.4f}"))
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=380,
-                      margin=dict(l=10, r=10, t=70, b=10),
+    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=420,
+                      margin=dict(l=10, r=10, t=40 + 22 * len(fig.data), b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
@@ -62,8 +62,8 @@ def scaling_figure(
     title: str = "",
 ) -> go.Figure:
     """τ_int(L) ± error on log-log axes with the weighted power-law fit τ = c·L^z
-    through the geometric means (the fit's line passes through the data's
-    log-centroid, slope z)."""
+    (slope z through the weighted log-centroid, weights (τ/τ_error)² as in
+    ``idf.samplers.scan.dynamic_exponent``; unweighted when errors are missing)."""
     sizes = np.asarray(sizes, np.float64)
     tau, tau_error = np.asarray(tau, np.float64), np.asarray(tau_error, np.float64)
     fig = go.Figure(go.Scatter(
@@ -73,7 +73,9 @@ def scaling_figure(
     keep = np.isfinite(tau) & (tau > 0)
     if np.isfinite(z) and keep.sum() >= 2:
         lx, ly = np.log(sizes[keep]), np.log(tau[keep])
-        c = ly.mean() - z * lx.mean()
+        sig = tau_error[keep] / tau[keep]
+        w = 1.0 / sig**2 if np.all(np.isfinite(sig) & (sig > 0)) else np.ones_like(lx)
+        c = np.sum(w * ly) / np.sum(w) - z * np.sum(w * lx) / np.sum(w)  # a WLS line meets the weighted means
         grid = np.geomspace(sizes.min(), sizes.max(), 30)
         label = f"fit ∝ L^z, z = {z:.2f} ± {z_error:.2f}" if np.isfinite(z_error) else f"fit ∝ L^z, z = {z:.2f}"
         fig.add_trace(go.Scatter(x=grid, y=np.exp(c) * grid**z, mode="lines", name=label,
