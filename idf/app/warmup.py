@@ -34,6 +34,7 @@ Set ``IDF_WARMUP=0`` to switch it off, ``IDF_WARMUP=views`` for phase 1 only.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import importlib
@@ -175,6 +176,8 @@ def _run_phase(phase: str, items: list[tuple[str, Callable[[], object]]]) -> Non
     with _lock:
         _state.update(phase=phase, done=0, total=len(items))
     for name, compute in items:
+        if _stopping.is_set():
+            return
         try:
             compute()
         except Exception:  # a warm-up must never take the app down
@@ -234,5 +237,17 @@ def start(wait_for_runtime: bool = False) -> bool:
             _wait_for_runtime()
         run()
 
-    threading.Thread(target=target, name="idf-warmup", daemon=True).start()
+    thread = threading.Thread(target=target, name="idf-warmup", daemon=True)
+    thread.start()
+    atexit.register(_stop, thread)
     return True
+
+
+_stopping = threading.Event()
+
+
+def _stop(thread: threading.Thread, timeout: float = 30.0) -> None:
+    """At interpreter exit: let the item being compiled finish, start no other. A daemon thread
+    still inside XLA when the interpreter finalises aborts the process (exit status 134)."""
+    _stopping.set()
+    thread.join(timeout)
