@@ -269,15 +269,16 @@ def keep_in_url(settings: LiveSettings) -> None:
 
 def arena_live_config(config: Any) -> LiveConfig | None:
     """The live run of an Arena page state (``ArenaConfig``): its target, lattice side, seed and
-    HMC's L, on its first Markov-chain sampler (HMC when chosen) with that sampler's ε, on at
-    least 4 chains (R̂ needs 4). None when only i.i.d. diffusion samplers are chosen."""
+    HMC's L, on its first Markov-chain sampler (HMC when chosen) with that sampler's ε, on 4
+    chains (R̂ needs 4; more traces slow the browser's redraw). None when only i.i.d.
+    diffusion samplers are chosen."""
     mcmc = [s for s in config.samplers if s in ("langevin", "mala", "mh", "hmc")]
     if not mcmc:
         return None
     sampler = "hmc" if "hmc" in mcmc else mcmc[0]
     return LiveConfig(target=config.target, params=config.params, size=config.size, sampler=sampler,
                       step_size=config.step_size(sampler), num_leapfrog=config.num_leapfrog,
-                      chains=max(4, min(config.chains, 8)), seed=config.seed)
+                      chains=4, seed=config.seed)
 
 
 def started(settings: LiveSettings) -> bool:

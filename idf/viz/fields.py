@@ -100,20 +100,22 @@ def animated_heatmap(
     return fig
 
 
-def animation_controls(labels: Sequence[str], frame_ms: int = 80) -> tuple[list[dict], list[dict]]:
+def animation_controls(
+    labels: Sequence[str], frame_ms: int = 80, y: float = -0.17
+) -> tuple[list[dict], list[dict]]:
     """(updatemenus, sliders) for a figure whose frames are named ``labels``: Play/Pause
-    buttons and a step slider under the plot (shared by every animation, so all of them
-    look and behave alike)."""
+    buttons and a step slider under the plot at height ``y`` (paper units; shared by every
+    animation, so all of them look and behave alike)."""
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0),
                 fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     menus = [dict(
-        type="buttons", direction="left", x=0.0, y=-0.2, xanchor="left", yanchor="top",
+        type="buttons", direction="left", x=0.0, y=y - 0.03, xanchor="left", yanchor="top",
         buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                  dict(label="⏸ Pause", method="animate", args=[[None], pause])],
     )]
     sliders = [dict(
-        active=0, x=0.36, len=0.64, y=-0.17, yanchor="top",
+        active=0, x=0.36, len=0.64, y=y, yanchor="top",
         currentvalue=dict(prefix="", xanchor="right"),
         steps=[dict(label=lab, method="animate",
                     args=[[lab], dict(mode="immediate", frame=dict(duration=0, redraw=True),

@@ -109,11 +109,13 @@ def linked_animation(
             raise ValueError(f"panel {p.title!r}: {len(p.frame_x)} cursor positions for {len(frames)} frames")
     rows = max(len(panels), 1)
     specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
-    fig = make_subplots(rows=rows, cols=2, column_widths=[0.5, 0.5], specs=specs, horizontal_spacing=0.09,
-                        vertical_spacing=0.35 / rows, subplot_titles=[title] + [p.title for p in panels])
+    fig = make_subplots(rows=rows, cols=2, column_widths=[0.44, 0.56], specs=specs, horizontal_spacing=0.14,
+                        vertical_spacing=0.45 / rows, subplot_titles=[title] + [p.title for p in panels])
     r = symmetric_range(frames)
+    # the colour bar in the gap between the field and the curves, not over the field
     fig.add_trace(go.Heatmap(z=frames[0], zmin=-r, zmax=r, colorscale=COLORSCALE,
-                             colorbar=dict(title=dict(text=colorbar_title), x=0.42, len=0.9)), row=1, col=1)
+                             colorbar=dict(title=dict(text=colorbar_title, side="right"), x=0.41, xanchor="left",
+                                           thickness=12, len=0.8)), row=1, col=1)
     moving, state = [0], []
     for i, p in enumerate(panels):
         traces, first, y_range = _curve_traces(p, 2 * i)
@@ -134,9 +136,13 @@ def linked_animation(
         )
         for k, (f, lab) in enumerate(zip(frames, labels, strict=True))
     ]
-    menus, sliders = animation_controls(labels, frame_ms)
-    fig.update_layout(updatemenus=menus, sliders=sliders, height=max(520, height_per_panel * rows + 160),
-                      margin=dict(l=10, r=10, t=50, b=120), legend=dict(orientation="h", y=-0.32, x=0.5))
+    # below the plot, in pixels: the slider and buttons, then the legend (one column of names)
+    height = max(560, height_per_panel * rows + 300)
+    plot_px = height - 50 - 250
+    menus, sliders = animation_controls(labels, frame_ms, y=-60 / plot_px)
+    fig.update_layout(updatemenus=menus, sliders=sliders, height=height,
+                      margin=dict(l=10, r=10, t=50, b=250),
+                      legend=dict(orientation="h", yanchor="top", y=-150 / plot_px, x=0.0, font=dict(size=11)))
     fig.update_xaxes(title_text="site x₂ (lattice units)", constrain="domain", row=1, col=1)
     fig.update_yaxes(title_text="site x₁ (lattice units)", scaleanchor="x", autorange="reversed",
                      constrain="domain", row=1, col=1)
