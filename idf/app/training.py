@@ -51,8 +51,10 @@ DEFAULTS = TrainingPageConfig()
 
 class GFFScores(NamedTuple):
     """Fourier KL (nats) and W₂² of the model's and the exact denoiser's samples
-    (same noise, same steps), the estimator bias ≈ N/(2n), and the exact loop's
-    KL without sampling error."""
+    (same noise, same steps), the estimator bias (``fourier_kl_bias``, ≈
+    (N + n_self)/(4n)), the exact loop's KL without sampling error, what the
+    exact samples' KL̂ should be (loop KL + bias) with its sd, and the model's
+    distance from that in sd (``matches_exact_loop`` allows 4)."""
 
     kl_model: float
     kl_exact: float
@@ -60,6 +62,9 @@ class GFFScores(NamedTuple):
     frechet_model: float
     frechet_exact: float
     kl_exact_loop: float
+    kl_exact_expected: float
+    kl_exact_sd: float
+    kl_model_z: float
 
     @classmethod
     def from_evaluation(cls, res: dict[str, Any]) -> GFFScores:

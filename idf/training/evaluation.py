@@ -54,7 +54,8 @@ def evaluate_gff(
     frechet_exact, kl_bias (``fourier_kl_bias``: ≈ (N + n_self)/(4n), the
     estimator's finite-sample bias for i.i.d. draws), kl_exact_expected and
     kl_exact_sd (what the exact samples' KL̂ should be, exact loop KL + bias,
-    and its sd: ``fourier_kl_moments``), num_samples, inference_steps; with
+    and its sd: ``fourier_kl_moments``), kl_model_z = (kl_model −
+    kl_exact_expected)/kl_exact_sd, num_samples, inference_steps; with
     ``keep_samples`` also samples_model and samples_exact [n, H, W]. kl_model
     is a lower bound on the model's distance to the target: the Fourier KL
     sees only mode variances, not non-stationarity or non-Gaussianity."""
@@ -76,7 +77,20 @@ def evaluate_gff(
     out["kl_exact_loop"] = diagnostics.gaussian_kl(v, power)
     out["kl_bias"] = diagnostics.fourier_kl_bias((size, size), num_samples)
     out["kl_exact_expected"], out["kl_exact_sd"] = diagnostics.fourier_kl_moments(shape, num_samples, v, power)
+    out["kl_model_z"] = (out["kl_model"] - out["kl_exact_expected"]) / out["kl_exact_sd"]
     return out
+
+
+K_SD = 4.0  # how many sd of KL̂ a model may sit from the exact loop's expectation
+
+
+def matches_exact_loop(scores: dict[str, Any], k: float = K_SD) -> bool:
+    """True when the model's Fourier KL̂ (an ``evaluate_gff`` result) lies within
+    k sd of what the exact denoiser's samples score on average: the exact
+    loop's KL + the estimator's bias (``kl_model_z``). Two-sided: at few steps
+    the exact loop is far from the target, and a wrong model (an untrained,
+    preconditioned U-Net is the white-noise denoiser) can score below it."""
+    return bool(abs(float(scores["kl_model_z"])) < k)
 
 
 def phi4_summary(fields: np.ndarray, groups: int = 16) -> dict[str, float]:
