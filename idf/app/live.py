@@ -246,15 +246,14 @@ def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first:
                if math.isfinite(s.acceptance) else f"no acceptance test (ULA) · {d.draws} draws per chain")
     if run.config.sampler != "hmc" or run.path_h is None:
         return
-    a, b = st.columns([1, 1])
-    a.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"))
+    st.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"))
     grid = _grid(run.config.target, run.config.params, 70) if run.config.toy else None
     if run.config.toy:
         title = f"inside the last trajectory: ΔH = {run.path_h[-1] - run.path_h[0]:+.3g}"
-        b.plotly_chart(trajectory_scrub(run.path, run.path_h, run.path_u, grid, title=title))
+        st.plotly_chart(trajectory_scrub(run.path, run.path_h, run.path_u, grid, title=title))
     else:
         h = run.path_h
-        b.caption(f"last trajectory: H from {h[0]:.4g} to {h[-1]:.4g} kT (ΔH = {h[-1] - h[0]:+.3g}) over "
+        st.caption(f"last trajectory: H from {h[0]:.4g} to {h[-1]:.4g} kT (ΔH = {h[-1] - h[0]:+.3g}) over "
                   f"{len(h) - 1} leapfrog steps")
 
 

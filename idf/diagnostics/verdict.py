@@ -167,7 +167,8 @@ def _mixing_problems(s: Summary) -> tuple[list[Problem], list[str]]:
     r = _worst(s.rhat, largest=True)
     if r:
         if r[1] >= RHAT_MAX:
-            problems.append(Problem("rhat", r[0], r[1], f"R-hat is {r[1]:.3f} for {r[0]} (should be below "
+            shown = f"{r[1]:.3f}" if r[1] < 100 else f"{r[1]:.2g}"
+            problems.append(Problem("rhat", r[0], r[1], f"R-hat is {shown} for {r[0]} (should be below "
                                     f"{RHAT_MAX})", "the chains disagree: run longer or start them farther "
                                     "apart; a two-mode target (φ⁴, broken phase) needs a sampler that jumps"))
         else:

@@ -114,7 +114,7 @@ def linked_animation(
     r = symmetric_range(frames)
     # the colour bar in the gap between the field and the curves, not over the field
     fig.add_trace(go.Heatmap(z=frames[0], zmin=-r, zmax=r, colorscale=COLORSCALE,
-                             colorbar=dict(title=dict(text=colorbar_title, side="right"), x=0.41, xanchor="left",
+                             colorbar=dict(title=dict(text=colorbar_title, side="top"), x=0.41, xanchor="left",
                                            thickness=12, len=0.8)), row=1, col=1)
     moving, state = [0], []
     for i, p in enumerate(panels):

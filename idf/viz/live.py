@@ -183,6 +183,6 @@ def trajectory_scrub(
     fig.update_yaxes(title_text="x₂", row=1, col=1)
     fig.update_xaxes(title_text="leapfrog sub-step i", row=1, col=2)
     fig.update_yaxes(title_text="energy (kT)", row=1, col=2)
-    fig.update_layout(title=title, height=470, margin=dict(l=10, r=10, t=60, b=120), updatemenus=menus,
-                      sliders=sliders, legend=dict(orientation="h", yanchor="top", y=-0.35, x=0.45))
+    fig.update_layout(title=title, height=560, margin=dict(l=10, r=10, t=60, b=190), updatemenus=menus,
+                      sliders=sliders, legend=dict(orientation="h", yanchor="top", y=-0.5, x=0.0))
     return fig
