@@ -59,8 +59,9 @@ def radial_spectrum_figure(
                                  line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
     fig.update_xaxes(title_text="|q| (cycles per box side; k = 2π|q|/L rad per site), log", type="log")
     fig.update_yaxes(title_text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log", type="log")
-    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    # the legend goes under the x-axis title: above the plot it sat on the figure's title
+    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return fig
 
 
@@ -106,6 +107,6 @@ def moments_figure(exact_mean: np.ndarray, mean: Mapping[str, np.ndarray], exact
                                  line=dict(color="black", dash="dash"), showlegend=(col == 1)), row=1, col=col)
         fig.update_xaxes(title_text="exact conditional (field units)", row=1, col=col)
         fig.update_yaxes(title_text="measured (field units)", row=1, col=col)
-    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=70, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+    fig.update_layout(title=title, height=400, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return fig
