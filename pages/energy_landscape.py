@@ -192,7 +192,9 @@ ui.explain.physics(
     "Exact samples, exact ⟨φ⟩ = N·kT/2.\n"
     "\n"
     "**φ⁴** (Albergo–Kanwar–Shanahan convention): φ = Σ[Σ_μ(Δ_μx)² + m²x² + λx⁴]. With m² < 0 the single-site\n"
-    "potential is a double well: two phases with magnetisation ±|m|, the hard multimodal test for samplers.\n"
+    "potential is a double well, but the lattice orders into two phases (magnetisation ±|m|, the hard\n"
+    "multimodal test) only for small enough λ: at m² = −4 the default λ = 8 is on the symmetric side,\n"
+    "λ = 3 broken (the Sampler arena measures U₄ and the sign flips of m for either).\n"
     "",
     [
         ('the three-term energy defines a Boltzmann distribution',

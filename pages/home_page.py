@@ -12,7 +12,9 @@ st.markdown(
     "the `idf` JAX library. It takes the design document *IDF Architecture* at its word — an energy φ(x), "
     "forward and reverse diffusion guided by it, Boltzmann samplers — and shows, next to every claim, what is "
     "exactly true. The targets are Gaussian free fields (exact samples, exact entropy, exact KL) and φ⁴ theory, "
-    "so every number on these pages is checked against a known answer."
+    "so the GFF's numbers are checked against exact answers; φ⁴ against long HMC runs with error "
+    "bars and exact symmetries. Energies you type and fields you upload have no known answer: "
+    "their numbers are measurements only."
 )
 left, right = st.columns([3, 2])
 with left:

@@ -87,6 +87,7 @@ with st.expander("What these checks prove, and what the design document claimed"
 - **"Energy conservation"**: diffusion and Langevin conserve nothing. What is conserved up to O(ε²)
   is the Hamiltonian along an HMC trajectory: rms ΔH ∝ ε², and ⟨e^{−ΔH}⟩ = 1 exactly.
 - **KL < 0.1 claims** mean nothing without n: every KL here comes with its sample size, and the
-  Fourier-diagonal estimator's own bias is about d/(2n).
+  Fourier-diagonal estimator's own bias is about (N + n_self)/(4n) for n i.i.d. draws
+  (n_self = 4 self-conjugate modes on an even lattice); correlated chains count as n/τ̄.
 """
     )

@@ -90,7 +90,8 @@ m = st.columns(5)
 m[0].metric("n (samples)", run.n)
 if scores:
     m[1].metric("Fourier KL to the target", f"{scores.fourier_kl:.4g} nats",
-                help=f"finite-sample bias ≈ N/(2n) = {scores.kl_bias:.3g} nats at this n")
+                help=f"finite-sample bias of n i.i.d. draws ≈ (N + n_self)/(4n) = {scores.kl_bias:.3g} nats at "
+                     "this n (n_self = 4 self-conjugate modes on an even lattice)")
     m[2].metric("Fréchet W₂² to the target", f"{scores.frechet:.4g}",
                 help="squared 2-Wasserstein distance between Gaussians fitted to the samples and the target "
                      "(field units²); with n below N = L² sites its finite-sample bias is large: raise n")
@@ -180,7 +181,7 @@ ui.explain.physics(
     "(\"exact KL of this loop\").\n"
     "\n"
     "**Temperature** T_s scales every Gaussian draw by √T_s; for the exact loop the output covariance is exactly\n"
-    "T_s·C (and ⟨φ⟩ = T_s·N·kT/2).\n"
+    "T_s times the loop's own output covariance (which is C only as the steps → ∞).\n"
     "",
     [
         ('energy conservation < 1 % drift',
@@ -190,7 +191,7 @@ ui.explain.physics(
          "−∇φ/kT is the right guide only at t = 0; we implement the document's form and the σ-scaled"
          ' form ε − s·√(1−ᾱ_t)·∇log p_φ, labelled'),
         ('Boltzmann matching KL < 0.1',
-         'a KL estimate has a finite-sample bias (here ≈ N/(2n) for the Fourier estimator): always '
+         'a KL estimate has a finite-sample bias (here ≈ (N + n_self)/(4n) for the Fourier estimator): always '
          'read it with n'),
         ('FID < 10',
          'needs Inception weights and means nothing for fields; we show the exact Fréchet (W₂²) '

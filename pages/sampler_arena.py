@@ -159,8 +159,10 @@ st.caption(
     "ESS bulk: rank-normalised split chains (Vehtari et al. 2021). ESS/s and ESS/grad use the slower "
     "observable; ESS/s times a warm run (compile excluded); for diffusion, 'grad' counts denoiser calls. "
     "R̂ and τ_int: worst observable. ⟨x·∇φ⟩/(N·kT) = 1 in equilibrium (equipartition); z is in standard "
-    "errors. KL is the Fourier-diagonal estimate: read it with n and the bias of n i.i.d. draws (≈ N/(2n)); "
-    "correlated draws raise the bias to ≈ N·τ/(2n). Frozen chains hit a non-finite value; divergent "
+    "errors. KL is the Fourier-diagonal estimate: read it with n and the bias of n i.i.d. draws "
+    "(≈ (N + n_self)/(4n), n_self = 4 self-conjugate modes on an even lattice); correlated draws count as "
+    "n/τ̄, τ̄ the mean τ_int of the modes' power |x̂_k|² (not the table's τ_int, the slowest observable's). "
+    "Frozen chains hit a non-finite value; divergent "
     "transitions (HMC, NUTS) have ΔH > 1000 kT, BlackJAX's threshold."
 )
 figures["efficiency"] = arena_viz.metric_bars(

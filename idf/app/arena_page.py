@@ -202,8 +202,9 @@ biased. For a free field each Fourier mode is an AR(1) process with stationary v
 **kT/[A(1 − εA/(4kT))]** instead of kT/A, unstable once εA ≥ 4kT. The KL chart shows ULA flattening at this exact
 bias while MALA and HMC keep falling with n.
 
-**KL has a finite-sample bias.** The Fourier-diagonal KL of n i.i.d. draws is ≈ N/(2n) even for a perfect sampler
-(N = number of modes); correlated MCMC draws count as n/τ. "KL < 0.1" means nothing without n.
+**KL has a finite-sample bias.** The Fourier-diagonal KL of n i.i.d. draws is ≈ (N + n_self)/(4n) even for a
+perfect sampler (N = number of modes, n_self = 4 self-conjugate ones on an even lattice); correlated MCMC draws
+count as n/τ̄, τ̄ the mean τ_int of the modes' power |x̂_k|². "KL < 0.1" means nothing without n.
 
 **HMC energy conservation.** Leapfrog is symplectic and reversible but not exact: ΔH per trajectory is the energy
 error, rms ΔH ∝ ε² at fixed trajectory length (run the sweep), and ⟨e^{−ΔH}⟩ = 1 exactly in equilibrium.
@@ -211,7 +212,8 @@ A transition with ΔH > 1000 kT is *divergent* (BlackJAX's meaning: counted, rej
 freezes the chain, which is reported above, never plotted as NaN.
 
 **φ⁴ phases (8×8, kT = 1, AKS convention).** m² = −4, λ = 8 is on the *symmetric* side (m flips sign often;
-Binder U₄ ≈ 0.1); m² = −4, λ = 3 is *broken*: two modes at m ≈ ±0.7. Local samplers, HMC included, **freeze in one
+Binder U₄ well below the ordered ⅔: see the table); m² = −4, λ = 3 is *broken*: two modes at m = ±⟨|m|⟩.
+Local samplers, HMC included, **freeze in one
 mode**: P(m > 0) = ½ exactly by symmetry, but every chain reports 0 or 1. The reference histogram is a long HMC run
 symmetrised by Z₂.
 

@@ -92,7 +92,7 @@ class Scores(NamedTuple):
 
     fourier_kl       Fourier-diagonal KL estimate (nats)
     frechet          Fréchet W₂² between fitted and exact Gaussians (field units²)
-    kl_bias          the KL estimator's finite-sample bias ≈ N/(2n) (nats)
+    kl_bias          the KL estimator's finite-sample bias, fourier_kl_bias ≈ (N + n_self)/(4n) (nats)
     empirical_power  [L, L] measured E|x̂_k|²
     """
 
