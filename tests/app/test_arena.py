@@ -92,8 +92,9 @@ def test_page_numbers_equal_the_cli(tmp_path):
 
 
 def test_gff_mala_hmc_close_ula_biased_at_large_step():
-    """8×8 GFF, m² = 1, 8 chains × 500 steps (n = 4000, i.i.d. bias N/(2n) = 0.008):
-    MALA and HMC have small KL; ULA at ε = 0.3 has exact stationary KL ≈ 0.9 nats
+    """8×8 GFF, m² = 1, 8 chains × 500 steps (n = 4000, i.i.d. bias (N + 4)/(4n) = 0.004;
+    correlated draws count as n/τ̄): MALA and HMC have small KL; ULA at ε = 0.3 has exact
+    stationary KL 6.58 nats
     (mode variances kT/[A(1 − εA/4kT)]), and its measured KL shows it."""
     at = page("arena", eps_langevin="0.3").run()
     assert_clean(at)
@@ -136,7 +137,7 @@ def test_diffusion_as_a_sampler_on_the_gff():
     assert_clean(at)
     t = table(at)
     # i.i.d. draws: ESS ≈ n = 1600; KL ≈ the loop's exact KL (0.017 at 100 cosine DDIM steps)
-    # plus the finite-sample bias N/(2n) = 64/3200 = 0.02
+    # plus the finite-sample bias of n = 1600 i.i.d. draws, fourier_kl_bias ≈ (64 + 4)/(4·1600) = 0.011
     assert t.loc["Diffusion", "ESS bulk (m)"] > 0.7 * 1600
     exact = t.loc["Diffusion", "exact KL, n → ∞ (nats)"]
     assert exact == pytest.approx(0.0174, abs=2e-3)
