@@ -10,12 +10,12 @@ import re
 import jax
 import numpy as np
 import pytest
-from conftest import assert_clean, metrics, page
 
 from idf import _tracing
 from idf.app import arena, downloads
 from idf.cli import main as cli_main
 from idf.io import load_npz
+from tests.app.apptest import assert_clean, metrics, page
 
 
 def table(at):

@@ -1,6 +1,6 @@
 """A typed energy on the Energy page: accepted, refused with the reason, probed."""
 
-from conftest import assert_clean, page
+from tests.app.apptest import assert_clean, page
 
 
 def test_custom_energy_default_renders_a_field_and_its_terms():

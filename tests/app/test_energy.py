@@ -2,7 +2,8 @@
 mass fixes it, every energy renders, bad URLs warn."""
 
 import pytest
-from conftest import assert_clean, page
+
+from tests.app.apptest import assert_clean, page
 
 
 def test_default_is_the_documents_improper_energy_shown_as_error():

@@ -5,10 +5,10 @@ or are refused with a message while the page keeps working."""
 import io
 
 import numpy as np
-from conftest import assert_clean, metrics, page
 from PIL import Image
 
 from idf import _tracing
+from tests.app.apptest import assert_clean, metrics, page
 
 ALPHA_T = "ᾱ_T (signal left at t = T)"
 

@@ -1,9 +1,9 @@
 """Home page and the app's navigation."""
 
-from conftest import ROOT, TIMEOUT, assert_clean
 from streamlit.testing.v1 import AppTest
 
 from idf.app.navigation import BY_URL
+from tests.app.apptest import ROOT, TIMEOUT, assert_clean
 
 
 def test_app_default_page_is_home_and_names_the_device():

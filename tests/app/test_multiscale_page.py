@@ -1,6 +1,6 @@
 """The Multi-scale page: renders, its controls change the result, bad URLs warn."""
 
-from conftest import assert_clean, metrics, page
+from tests.app.apptest import assert_clean, metrics, page
 
 
 def test_default_render_scores_every_scale():

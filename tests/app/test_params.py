@@ -1,8 +1,9 @@
 """URL-bound controls (idf.app.Controls) on a minimal script: values come from
 the URL, bad ones are replaced with a warning, defaults leave the URL clean."""
 
-from conftest import assert_clean
 from streamlit.testing.v1 import AppTest
+
+from tests.app.apptest import assert_clean
 
 
 def _script():

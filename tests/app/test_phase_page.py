@@ -3,9 +3,9 @@ metrics and downloads; bad URLs warn; a preset's HMC reference is shown beside
 "not quoted" and flagged unverified where its parameters are."""
 
 import numpy as np
-from conftest import assert_clean, metrics, page
 
 from idf.app.phase import PhaseConfig, run_scan, scan_arrays
+from tests.app.apptest import assert_clean, metrics, page
 
 TINY = {"sizes": "4,8", "nk": "2", "chains": "8", "steps": "40", "burn": "20", "kmin": "0.2", "kmax": "0.32"}
 

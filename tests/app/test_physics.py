@@ -1,6 +1,6 @@
 """The Physics-checks page: renders, runs a fast check on demand, survives bad URLs."""
 
-from conftest import assert_clean, page
+from tests.app.apptest import assert_clean, page
 
 
 def _app(query=None):

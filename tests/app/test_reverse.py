@@ -3,9 +3,9 @@ recompiling, the exact-loop KL appears only when it applies, improper targets
 are an error, bad URLs warn."""
 
 import pytest
-from conftest import assert_clean, metrics, page
 
 from idf import _tracing
+from tests.app.apptest import assert_clean, metrics, page
 
 KL = "Fourier KL to the target"
 EXACT = "exact KL of this loop"

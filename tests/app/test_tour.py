@@ -11,7 +11,7 @@ import pytest
 from idf.app import tour_views, tours
 from idf.app.tours import TourError, load_tour, load_tours
 from idf.diffusion import make_schedule
-from tests.app.conftest import assert_clean, page
+from tests.app.apptest import assert_clean, page
 
 SHIPPED = load_tours(tours.TOUR_DIR)
 

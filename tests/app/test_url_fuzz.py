@@ -2,9 +2,10 @@
 any page gives a page that renders (a warning at most), never an exception."""
 
 import pytest
-from conftest import assert_clean, page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.app.apptest import assert_clean, page
 
 PARAMS = {
     "energy": ["energy", "L", "seed", "wk", "wp", "wth", "m2", "kT", "gff_m2", "phi4_lam", "a", "radius", "expr",

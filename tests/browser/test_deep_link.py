@@ -7,7 +7,7 @@ showed the raw file names and dropped the page's config."""
 import pytest
 
 from idf.app.navigation import PAGES
-from tests.browser.conftest import screenshot, wait_until_idle
+from tests.browser.helpers import screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import ROOT, screenshot, wait_until_idle
+from tests.browser.helpers import ROOT, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 LIVE = 'text=/live: step \\d+/'

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.conftest import app_pages, screenshot, wait_until_idle
+from tests.browser.helpers import app_pages, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_until_idle
+from tests.browser.helpers import screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

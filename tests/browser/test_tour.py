@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from idf.app import tour_views, tours
-from tests.browser.conftest import screenshot, streamlit_server, wait_until_idle
+from tests.browser.helpers import screenshot, streamlit_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from tests.browser.conftest import screenshot, wait_until_idle
+from tests.browser.helpers import screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 

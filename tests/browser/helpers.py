@@ -1,0 +1,109 @@
+"""Real-browser helpers shared by the browser tests and their fixtures
+(tests/browser/conftest.py): the app server on a free port, Chromium's flags,
+waiting for a page to settle, screenshots."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("IDF_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(log_name: str = "streamlit-browser-tests.log", **extra_env: str):
+    """A new app server (``python -m idf.app.serve``, as scripts/app.sh runs it) on a free port; yields its base URL
+    once /_stcore/health answers ok, and stops it afterwards."""
+    port = _free_port()
+    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "PYTHONUNBUFFERED": "1", **extra_env}
+    _mkdir()
+    log = open(ROOT / "artifacts" / log_name, "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "idf.app.serve", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"streamlit did not become healthy within 90 s (see artifacts/{log_name})")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _mkdir() -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+
+def app_pages() -> list[tuple[str, str]]:
+    """(title, url path) of every page the app lists."""
+    from idf.app.navigation import PAGES
+
+    return [(p.title, p.url) for p in PAGES]
+
+
+def wait_until_idle(pg, timeout_s: float = 180.0) -> None:
+    """Wait until the page's title is drawn and its script has stopped running
+    (Streamlit marks the app root with ``data-test-script-state``)."""
+    pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    quiet_since = None
+    while time.time() < deadline:
+        state = pg.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        busy = state == "running" or pg.locator('[data-testid="stSpinner"]').count() > 0
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 1.0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the app was still running after the timeout")
+
+
+def screenshot(pg, name: str) -> Path:
+    _mkdir()
+    path = SHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
