@@ -9,11 +9,12 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import arena, arena_page, live, snippet
+from idf.app import arena, arena_columns, arena_page, live, presentation, snippet
 from idf.io.inference_data import chain_inference_data
 from idf.viz import arena as arena_viz
 
 st.title("⚔️ Sampler arena")
+presentation.apply()
 st.caption(
     "Several samplers on one target, from the same seed and the same starting points. Convention: "
     "log p = −φ/kT. Every number is measured after burn-in; ESS per second excludes compilation."
@@ -21,82 +22,45 @@ st.caption(
 
 live_settings = live.sidebar("arena.live")  # before the Arena's prune reads the URL
 state = arena_page.sidebar()
-live.keep_in_url(live_settings)
 config, custom = state.config, state.custom
-if custom and (custom["error"] or custom["improper"]):  # the messages quote φ: code, not Markdown
+
+
+def stop_with(message) -> None:
+    """An error view: prune the URL (keeping the ε values), keep the live controls, stop."""
+    arena_page.with_columns(state, config, None)
+    live.keep_in_url(live_settings)
     ui.status(None)
+    message()
+    st.stop()
+
+
+if custom and (custom["error"] or custom["improper"]):  # the messages quote φ: code, not Markdown
     head = (
         f"**The expression was not accepted.** {arena.ERROR_HINT}"
         if custom["error"]
         else "**No Boltzmann distribution: nothing to sample** (heuristic probe). Change φ(x) as it suggests:"
     )
-    st.error(head, icon="🚫")
-    st.code(custom["error"] or custom["improper"], language=None, wrap_lines=True)
-    st.stop()
+    stop_with(lambda: (st.error(head, icon="🚫"), st.code(custom["error"] or custom["improper"], language=None,
+                                                           wrap_lines=True)))
 reason = None if custom else arena.improper_reason(config.target, config.params, config.size)
 if reason is not None:
-    ui.status(None)
-    st.error(f"**No Boltzmann distribution: nothing to sample.** {reason}", icon="🚫")
-    st.stop()
+    stop_with(lambda: st.error(f"**No Boltzmann distribution: nothing to sample.** {reason}", icon="🚫"))
 if not config.samplers:
-    ui.status(None)
-    st.warning("Choose at least one sampler.", icon="⚠️")
-    st.stop()
+    stop_with(lambda: st.warning("Choose at least one sampler.", icon="⚠️"))
 if len(config.samplers) == 1:
     st.info("One sampler chosen: add one to three more to compare them side by side.")
+
+# One column per sampler, each a fragment owning its ε: moving one ε reruns that column only.
+config, runs, column_controls = arena_columns.sampler_columns(config, state.toy)
+state = arena_page.with_columns(state, config, column_controls)
+live.keep_in_url(live_settings)
+ui.status(arena.timing_total(runs))
+labels = {n: arena.SAMPLER_LABELS[n] for n in runs}
 live_config = live.arena_live_config(config)
 if live_config is not None:
     with st.expander(f"▶ Live run: {live_config.sampler.upper()} as it samples (Play, or ?live=1)",
                      expanded=live_settings.playing or live.started(live_settings)):
         live.panel(live_config, live_settings)
-
-runs = {}
-progress = st.progress(0.0, text="sampling …")
-count = len(config.samplers)
-for i, name in enumerate(config.samplers):
-    progress.progress(i / count, text=f"{arena.SAMPLER_LABELS[name]} ({i + 1} of {count}) …")
-    runs[name] = arena.run_sampler(config.run_spec(name))
-progress.empty()
-ui.status(arena.timing_total(runs))
-labels = {n: arena.SAMPLER_LABELS[n] for n in runs}
-
-for name, run in runs.items():
-    if run.report:
-        lines = run.report
-        more = f"\n- … and {len(lines) - 4} more" if len(lines) > 4 else ""
-        bad = run.row.frozen_chains
-        head = (
-            f"{bad} of {config.chains} chains diverged to a non-finite value (frozen): its numbers below are not "
-            "equilibrium values."
-            if bad
-            else "step-size adaptation diverged and was restarted (the chains below are fine):"
-        )
-        st.warning(f"**{labels[name]}:** {head}\n- " + "\n- ".join(lines[:4]) + more, icon="💥")
-
-for col, (name, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
-    row = run.row
-    col.metric(
-        f"{labels[name]} acceptance",
-        "n/a" if np.isnan(row.acceptance) else f"{row.acceptance:.3f}",
-        help="mean Metropolis acceptance probability ⟨min(1, ratio)⟩, as `idf sample` reports it; "
-        "the table also has the fraction accepted (1 for ULA, which never rejects)",
-    )
-    if row.fourier_kl is not None:
-        col.metric(
-            f"{labels[name]} Fourier KL",
-            f"{row.fourier_kl:.3f} nats",
-            help=f"n = {row.n_draws} draws; finite-sample bias of i.i.d. draws ≈ {row.kl_bias:.3f}",
-        )
-    elif run.equipartition is not None:
-        eq = run.equipartition
-        col.metric(
-            f"{labels[name]} ⟨x·∇φ⟩ (exact N·kT = {eq['expected']:g})",
-            f"{eq['value']:.4g} ± {eq['error']:.2g}",
-            help="equipartition: ⟨x·∇φ⟩ = N·kT in equilibrium for any proper energy (integrate by parts); "
-            "± is one standard error, sd/√ESS",
-        )
-    if config.adapt and name not in ("langevin", *arena.IID):
-        col.caption(f"adapted ε = {row.step_size:.4g}")
 
 if custom:
     st.info(
@@ -250,3 +214,4 @@ with st.expander("⬇ Figures as PNG (redrawn with matplotlib)"):
 snippet.show(arena_page.reproduce_code(state), {k: v for c in state.controls for k, v in c.values.items()})
 with st.expander("📖 The physics, and what the design document claims"):
     st.markdown(arena_page.PHYSICS)
+arena_columns.drawn(config)

@@ -19,6 +19,7 @@ the first one compiled).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import jax
@@ -75,7 +76,7 @@ from idf.viz.arena import ToyDrawing
 __all__ = [
     "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "IID", "LOG_BARS", "MAX_FRAMES", "MCMC", "PHI4_PRESETS",
     "SAMPLER_HELP",
-    "SAMPLER_LABELS", "SWEEP_LEAPFROG", "TARGET_LABELS", "TOY_DRAW_STEPS", "UNET_DRAWS", "ArenaConfig",
+    "RUNS", "SAMPLER_LABELS", "SWEEP_LEAPFROG", "TARGET_LABELS", "TOY_DRAW_STEPS", "UNET_DRAWS", "ArenaConfig",
     "ArenaControls", "Curves", "Diagnostics", "HMCSweep", "Params", "RunSpec", "SamplerRun", "ToyReference",
     "chain_arrays", "check_custom", "custom_code", "custom_config", "custom_params", "efficiency_bars",
     "gaussian_power", "gif_frames", "hmc_sweep", "improper_reason", "initial_positions", "is_gaussian_target",
@@ -168,10 +169,16 @@ def _run_iid(spec: RunSpec, energy, checkpoint: str | None):
     return result, timing, seconds, exact
 
 
+# Cache misses of ``run_sampler`` per sampler name (the body runs only on a miss): the
+# fragment test reads it to show that one sampler's ε reruns that sampler alone.
+RUNS: collections.Counter[str] = collections.Counter()
+
+
 @st.cache_data(max_entries=48, show_spinner=False)
 def run_sampler(spec: RunSpec) -> SamplerRun:
     """One sampler on one target (``ArenaConfig.run_spec``): chains, per-step
     info, diagnostics row and curves, as a ``SamplerRun``."""
+    RUNS[spec.sampler] += 1
     energy = make_target(spec.target, spec.params)
     x_init, key = initial_positions(spec.target, spec.size, spec.chains, spec.seed)
     shape = tuple(x_init.shape[1:])

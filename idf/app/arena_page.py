@@ -22,7 +22,7 @@ from idf.app.arena_config import (
 )
 from idf.app.arena_controls import ArenaControls
 from idf.app.arena_custom import CUSTOM, check_custom, custom_code, custom_config
-from idf.app.arena_targets import DEFAULT_STEP, PHI4_PRESETS, TARGET_LABELS, is_toy, step_family
+from idf.app.arena_targets import PHI4_PRESETS, TARGET_LABELS, is_toy, step_family
 from idf.app.targets import CUSTOM_PARAMS, TOY_PARAMS, custom_text_boxes
 
 DEFAULTS = ArenaConfig()
@@ -61,7 +61,8 @@ class PageState(NamedTuple):
 
 
 def sidebar() -> PageState:
-    """Draw the sidebar and read it (defaults: ``ArenaConfig()``)."""
+    """Draw the sidebar and read it (defaults: ``ArenaConfig()``). The config's
+    ``step_sizes`` are empty: the ε controls are the columns' (``with_columns``)."""
     d = DEFAULTS
     top = ArenaControls("arena")
     target = top.select("target", "target φ", list(TARGET_LABELS), d.target, format_func=TARGET_LABELS.get)
@@ -92,25 +93,20 @@ def sidebar() -> PageState:
     )  # fmt: skip
     family = step_family(target)
     sc = ArenaControls(f"arena.{family}")
-    lo, hi, step = (0.01, 3.0, 0.01) if toy else (0.005, 0.6, 0.005)
-    step_sizes, inference, leapfrog = {}, {}, d.num_leapfrog
+    inference, leapfrog = {}, d.num_leapfrog  # the ε controls sit in the samplers' columns (arena_columns)
     for name in chosen:
         label = SAMPLER_LABELS[name]
         if name in IID:
             inference[name] = sc.int_slider(
                 f"{name}_steps", f"{label}: inference steps (DDIM)", 10, 500, DEFAULT_INFERENCE_STEPS, 10
             )
-            continue
-        what = "proposal scale σ" if name == "mh" else "step size ε"
-        step_sizes[name] = sc.slider(f"eps_{name}", f"{label}: {what}", lo, hi, DEFAULT_STEP[family][name], step)
-        if name == "hmc":
+        elif name == "hmc":
             leapfrog = sc.int_slider("L_hmc", "HMC: leapfrog steps L", 1, 40, d.num_leapfrog)
     config = ArenaConfig(
         target=target,
         params=ptuple,
         size=size,
         samplers=tuple(chosen),
-        step_sizes=tuple(step_sizes.items()),
         num_leapfrog=leapfrog,
         inference_steps=tuple(inference.items()),
         chains=top.int_slider("chains", "chains C", *CHAINS_RANGE[:2], d.chains, CHAINS_RANGE[2]),
@@ -123,10 +119,25 @@ def sidebar() -> PageState:
         seed=top.int_slider("seed", "seed", 0, 999, d.seed),
     )  # fmt: skip
     controls = [top, tc] + ([pc] if pc is not tc else []) + [sc]
-    top.prune(*controls[1:])
     for c in controls:
         c.show_warnings()
     return PageState(config, params, custom, controls, toy, gaussian, unet)
+
+
+def with_columns(state: PageState, config: ArenaConfig, column_controls: list[ArenaControls] | None) -> PageState:
+    """The state once the samplers' columns drew their ε controls: their ε in
+    ``config``, their controls beside the sidebar's, and the URL pruned of
+    anything no control published (call after every control is drawn).
+    ``column_controls`` None: the page stops before its columns (an error); the
+    URL keeps its ε values (``eps_*``) for when the error is fixed."""
+    controls = state.controls + (column_controls or [])
+    kept = ArenaControls("arena.kept")
+    if column_controls is None:
+        import streamlit as st
+
+        kept.values = {k: None for k in st.query_params if k.startswith("eps_")}
+    controls[0].prune(*controls[1:], kept)
+    return state._replace(config=config, controls=controls)
 
 
 def run_config(state: PageState) -> dict[str, Any]:

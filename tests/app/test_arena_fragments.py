@@ -9,10 +9,10 @@ sends exactly that request (Streamlit's ``RerunData.fragment_id_queue``)."""
 
 import functools
 
-from tests.app.apptest import assert_clean, page
 from streamlit.testing.v1 import local_script_runner
 
 from idf.app import arena, arena_columns
+from tests.app.apptest import assert_clean, page
 
 
 def fragment_ids(at) -> list[str]:
