@@ -29,6 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+LOGS = ROOT / "artifacts"  # the server's log (git-ignored)
 CHROMIUM = os.environ.get("IDF_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -48,6 +49,8 @@ CONTROLS: dict[str, dict[str, list[str]]] = {
     "training": {},
     "physics": {"continuous": ["kT of the GFF in the entropy plot"], "count": []},
 }
+RUNNING_JS = """() => document.querySelector('[data-testid="stApp"]')
+  ?.getAttribute('data-test-script-state') === 'running'"""
 SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') === 'running') return false;
@@ -64,10 +67,13 @@ def free_port() -> int:
 def start_server(log_path: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """A fresh ``python -m idf.app.serve`` on a free loopback port, once /_stcore/health answers."""
     port = free_port()
+    log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - the child writes it until it ends
     proc = subprocess.Popen(
         [sys.executable, "-m", "idf.app.serve", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         # as a deployed server runs: an edit to the tree must not re-import modules mid-measurement
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "PYTHONUNBUFFERED": "1", **env},
     )
@@ -81,6 +87,16 @@ def start_server(log_path: Path, **env: str) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
     proc.kill()
     raise SystemExit(f"server did not start (see {log_path})")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server: SIGTERM, then SIGKILL if it is still compiling after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 async def settle(page, timeout: float, quiet: float = 0.1) -> float:
@@ -147,7 +163,10 @@ async def press_reps(page, sent: Bytes, label: str, reps: int, timeout: float) -
         before = sent.total
         t0 = time.monotonic()
         await thumb.press(key)
-        await asyncio.sleep(0.05)  # the rerun request leaves on the key's release
+        # Under load the rerun may start late: wait until it has (script running, or bytes arrived).
+        started = time.monotonic() + 3.0
+        while sent.total == before and time.monotonic() < started and not await page.evaluate(RUNNING_JS):
+            await asyncio.sleep(0.02)
         try:
             done = await settle(page, timeout)
             out.append({"s": done - t0, "bytes": sent.total - before})
@@ -202,13 +221,16 @@ def summarize(results: dict) -> list[dict]:
             reps = [r for c in entry["controls"].values() if c["type"] == kind for r in c["reps"]]
             if not reps:
                 continue
-            s = np.array([r["s"] for r in reps if r.get("s") is not None])
-            errors = sum(1 for r in reps if r.get("s") is None or r.get("error"))
+            # A press after which the server sent nothing changed no value (a slider at its end, a stopped
+            # page): it is not a latency, and it counts as an error of the bench.
+            moved = [r for r in reps if r.get("s") is not None and not r.get("error") and r.get("bytes", 1) > 0]
+            s = np.array([r["s"] for r in moved])
+            errors = len(reps) - len(moved)
             row = {"page": name, "type": kind, "n": len(reps), "errors": errors,
                    "p50": float(np.percentile(s, 50)) if s.size else None,
                    "p90": float(np.percentile(s, 90)) if s.size else None,
                    "max": float(s.max()) if s.size else None,
-                   "kib": float(np.median([r.get("bytes", 0) for r in reps])) / 1024}
+                   "kib": float(np.median([r.get("bytes", 0) for r in moved])) / 1024 if moved else 0.0}
             t = TARGETS[kind]
             row["ok"] = bool(s.size) and not errors and all(row[k] <= v for k, v in t.items())
             rows.append(row)
@@ -225,14 +247,13 @@ def main() -> int:
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
     load_before = os.getloadavg()
-    proc, base = start_server(HERE / "browser_latency_server.log")
+    proc, base = start_server(LOGS / "browser_latency_server.log")
     try:
         t0 = time.monotonic()
         results = asyncio.run(measure(base, pages, max(1, min(args.reps, 20)), args.timeout, args.warmup_timeout))
         results["wall_s"] = time.monotonic() - t0
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
     import jax
     import streamlit
 

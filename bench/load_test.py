@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from browser_latency import ARGS, CHROMIUM, settle, start_server, wait_for_warmup  # noqa: E402
+from browser_latency import ARGS, CHROMIUM, LOGS, settle, start_server, stop, wait_for_warmup  # noqa: E402
 
 SLIDERS = '[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]'
 
@@ -167,7 +167,7 @@ def main() -> int:
             raise SystemExit("--url must be a loopback address")
         base = args.url.rstrip("/")
     else:
-        proc, base = start_server(HERE / "load_test_server.log")
+        proc, base = start_server(LOGS / "load_test_server.log")
     server = psutil.Process(proc.pid) if proc is not None else None
     me = psutil.Process()
     rss, load = [], []
@@ -191,8 +191,7 @@ def main() -> int:
         served = (_cpu_seconds([server]) - srv0) if server else None
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
     results = [r for rnd in rounds for r in rnd]
     lat = np.array([x for r in results for x in r["latencies"]])
     errors = [e for r in results for e in r["errors"]]
