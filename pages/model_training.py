@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
-from idf.app import uploads
+from idf.app import presentation, uploads
 from idf.app.training import DEFAULTS, TrainingPageConfig, checkpoint_run, live_training
 from idf.models import shipped_checkpoints
 from idf.viz.fields import field_grid
@@ -17,6 +17,7 @@ SHOW = 8  # fields drawn
 D = DEFAULTS
 
 st.title("🧠 Training")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("A U-Net learns ε̂(x_t, t) from samples by minimising E‖ε − ε̂‖² (Ho et al. 2020, eq. 14). On a "
            "Gaussian free field the Bayes-optimal ε̂ is known exactly, so the loss has a floor and the samples "
            "have an exact target.")

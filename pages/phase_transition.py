@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
+from idf.app import presentation
 from idf.app.phase import (
     PRESET_NAMES,
     SIZE_CHOICES,
@@ -26,6 +27,7 @@ from idf.viz.phase import errorbar_figure, scaling_figure
 
 D = PhaseConfig()
 st.title("🌡️ Phase transition")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("φ⁴ in the hopping form of Wang, Aarts & Zhou (arXiv 2309.17082), S = Σ_x[−2κ Σ_μ φ_x φ_{x+μ} + "
            "(1−2λ)φ_x² + λφ_x⁴]. As κ grows at fixed λ the Z₂ symmetry breaks: ⟨|M|⟩ rises, χ₂ peaks, and the "
            "Binder cumulant U₄ = 1 − ⟨M⁴⟩/3⟨M²⟩² of different L cross near κ_c. HMC's autocorrelation time of |M| "
