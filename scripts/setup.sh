@@ -15,6 +15,11 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
+echo "installing idf with [$EXTRAS] into .venv (once; again only when pyproject.toml changes)" >&2
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
+# pip's and setuptools' notices go to a log, shown only if the install fails.
+if ! .venv/bin/python -m pip install --quiet -e ".[$EXTRAS]" > .venv/pip-install.log 2>&1; then
+  cat .venv/pip-install.log >&2
+  exit 1
+fi
 echo "$want" > "$stamp"
