@@ -28,6 +28,11 @@ import streamlit as st
 
 from idf.app.arena_config import (
     CHAIN_BUCKETS,
+    DMH,
+    DMH_BURN_IN,
+    DMH_CHECKPOINT,
+    DMH_PROPOSALS,
+    DMH_TARGET,
     IID,
     MAX_FRAMES,
     MCMC,
@@ -74,7 +79,8 @@ from idf.samplers import (
 from idf.viz.arena import ToyDrawing
 
 __all__ = [
-    "COLUMNS", "CUSTOM", "DEFAULT_STEP", "ERROR_HINT", "IID", "LOG_BARS", "MAX_FRAMES", "MCMC", "PHI4_PRESETS",
+    "COLUMNS", "CUSTOM", "DEFAULT_STEP", "DMH", "dmh_checkpoint_for", "dmh_counts",
+    "ERROR_HINT", "IID", "LOG_BARS", "MAX_FRAMES", "MCMC", "PHI4_PRESETS",
     "SAMPLER_HELP",
     "RUNS", "SAMPLER_LABELS", "SWEEP_LEAPFROG", "TARGET_LABELS", "TOY_DRAW_STEPS", "UNET_DRAWS", "ArenaConfig",
     "ArenaControls", "Curves", "Diagnostics", "HMCSweep", "Params", "RunSpec", "SamplerRun", "ToyReference",
@@ -169,6 +175,42 @@ def _run_iid(spec: RunSpec, energy, checkpoint: str | None):
     return result, timing, seconds, exact
 
 
+def dmh_checkpoint_for(target: str, params: Params, size: int) -> str | None:
+    """The shipped checkpoint diffusion + MH proposes from, when the target is the
+    one it was trained on (8×8 φ⁴, m² = −4, λ = 3, kT = 1), else None."""
+    from idf.io import ASSETS
+
+    p = {"kT": 1.0, **dict(params)}
+    path = ASSETS / DMH_CHECKPOINT
+    fits = target == "phi4" and size == DMH_TARGET["size"] and all(
+        abs(float(p.get(k, 1e9)) - v) < 1e-9 for k, v in DMH_TARGET.items() if k != "size")
+    return str(path) if fits and path.exists() else None
+
+
+def dmh_counts(chains: int, steps: int) -> tuple[int, int]:
+    """(burn-in B, kept steps T) of diffusion + MH for C = ``chains``: C·(B + T + 1) ≈ DMH_PROPOSALS, T ≤ steps."""
+    return DMH_BURN_IN, max(1, min(steps, DMH_PROPOSALS // chains - DMH_BURN_IN - 1))
+
+
+def _run_dmh(spec: RunSpec, energy, checkpoint: str):
+    """Diffusion + Metropolis (``diffusion_mh_chains``) from the shipped checkpoint:
+    C chains of T kept steps after B, positions [C, T, H, W]; (result, timing, seconds)."""
+    from idf.diffusion import make_schedule
+    from idf.models import load_denoiser
+    from idf.samplers import diffusion_mh_chains
+
+    denoiser, info = load_denoiser(checkpoint)
+    s = info["schedule"]
+    schedule = make_schedule(s["name"], int(s["num_steps"]), float(s["beta_start"]), float(s["beta_end"]))
+    burn_in, steps = dmh_counts(spec.chains, spec.steps)
+    with timed(SAMPLER_LABELS[DMH]) as timing:
+        run = diffusion_mh_chains(jax.random.key(spec.seed), denoiser, schedule, energy, (spec.size, spec.size),
+                                  spec.chains, steps, inference_steps=spec.inference_steps, burn_in=burn_in,
+                                  batch=512)  # fmt: skip
+        result = _numpy(run.result)
+    return result, timing, max(timing.seconds - timing.compile_seconds, 1e-9)
+
+
 # Cache misses of ``run_sampler`` per sampler name (the body runs only on a miss): the
 # fragment test reads it to show that one sampler's ε reruns that sampler alone.
 RUNS: collections.Counter[str] = collections.Counter()
@@ -184,7 +226,14 @@ def run_sampler(spec: RunSpec) -> SamplerRun:
     shape = tuple(x_init.shape[1:])
     record = is_toy(spec.target)
     restarts: tuple[float, ...] = ()
-    if spec.sampler in IID:
+    if spec.sampler == DMH:
+        checkpoint = dmh_checkpoint_for(spec.target, spec.params, spec.size)
+        if checkpoint is None:
+            raise ValueError(f"diffusion + MH needs the target {DMH_CHECKPOINT} was trained on: {DMH_TARGET}")
+        result, timing, seconds = _run_dmh(spec, energy, checkpoint)
+        burn_in, exact = DMH_BURN_IN, float("nan")
+        report = nonfinite_report(result)
+    elif spec.sampler in IID:
         checkpoint = None if spec.sampler == "diffusion" else unet_checkpoint_for(spec.target, spec.params, spec.size)
         result, timing, seconds, exact = _run_iid(spec, energy, checkpoint)
         burn_in, record = 0, False

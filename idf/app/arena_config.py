@@ -39,6 +39,13 @@ def capacity(chains: int) -> Capacity:
 TOY_DRAW_STEPS = 120  # steps of chain 0 drawn over the toy contours
 MCMC = ("langevin", "mala", "mh", "hmc", "nuts")
 IID = ("diffusion", "unet")  # reverse diffusion as an i.i.d. sampler
+# Diffusion + Metropolis (idf.samplers.diffusion_mh): the shipped long φ⁴ checkpoint's DDPM paths as
+# independence-MH proposals; no ε. About 0.09 s per proposal on 2 CPU cores, so C·(B + T + 1) ≈ 400.
+DMH = "diffusion_mh"
+DMH_CHECKPOINT = "phi4_broken8_unet_long.npz"  # trained on 8×8 φ⁴, m² = −4, λ = 3, kT = 1 (the broken phase)
+DMH_TARGET = {"size": 8, "mass2": -4.0, "coupling": 3.0, "kT": 1.0}
+DMH_PROPOSALS, DMH_BURN_IN, DMH_INFERENCE_STEPS = 400, 9, 50
+NO_STEP = (*IID, DMH)  # samplers without a step size
 SAMPLER_LABELS = {
     "langevin": "ULA",
     "mala": "MALA",
@@ -47,6 +54,7 @@ SAMPLER_LABELS = {
     "nuts": "NUTS",
     "diffusion": "Diffusion",
     "unet": "U-Net diffusion",
+    DMH: "Diffusion + MH",
 }
 SAMPLER_HELP = {
     "langevin": "unadjusted Langevin, the document's update (no accept/reject)",
@@ -57,6 +65,8 @@ SAMPLER_HELP = {
     "diffusion": "reverse diffusion (DDIM η = 0, cosine schedule, exact Gaussian denoiser): i.i.d. draws",
     "unet": f"reverse diffusion with the shipped U-Net (DDIM η = 0, its training schedule; ≤ {UNET_DRAWS} draws "
     "per chain): i.i.d. draws",
+    DMH: f"diffusion + Metropolis: the shipped φ⁴ U-Net's DDPM paths ({DMH_INFERENCE_STEPS} steps) as independence-MH "
+    f"proposals, exact for any network; ≈ {DMH_PROPOSALS} proposals in all (8×8 φ⁴ broken phase only)",
 }
 
 
@@ -112,16 +122,17 @@ class ArenaConfig:
 
     def step_size(self, sampler: str) -> float:
         """ε of ``sampler`` (NaN for the diffusion samplers, which have none)."""
-        if sampler in IID:
+        if sampler in NO_STEP:
             return float("nan")
         return float(dict(self.step_sizes).get(sampler, DEFAULT_STEP[step_family(self.target)][sampler]))
 
     def run_spec(self, sampler: str) -> RunSpec:
         return RunSpec(
             self.target, self.params, self.size, sampler,
-            step_size=0.0 if sampler in IID else self.step_size(sampler),
+            step_size=0.0 if sampler in NO_STEP else self.step_size(sampler),
             num_leapfrog=self.num_leapfrog if sampler == "hmc" else 0,
-            inference_steps=self.inference_steps_of(sampler) if sampler in IID else 0,
+            inference_steps=self.inference_steps_of(sampler) if sampler in IID else (
+                DMH_INFERENCE_STEPS if sampler == DMH else 0),
             chains=self.chains, steps=self.steps, burn_in=self.burn_in, adapt=self.adapt, seed=self.seed,
         )  # fmt: skip
 
@@ -141,7 +152,7 @@ class Diagnostics(NamedTuple):
     ess: (observable, bulk ESS) per observable (φ and m, or x₁ and x₂); tau_int in
     steps; rms_dh and the ⟨e^{−ΔH}⟩ pair in kT (Hamiltonian samplers); virial_ratio
     = ⟨x·∇φ⟩/(N·kT) and its z; fourier_kl, kl_bias, exact_kl in nats with n_draws
-    (Gaussian targets); p_m_positive and sign_flips (φ⁴); frozen_chains (non-finite)
+    (Gaussian targets); p_m_positive, sign_flips and abs_m = ⟨|m|⟩ (φ⁴); frozen_chains (non-finite)
     and divergent_transitions (ΔH > 1000 kT, summed over chains); warm_seconds.
     """
 
@@ -164,6 +175,7 @@ class Diagnostics(NamedTuple):
     exact_kl: float | None
     p_m_positive: float | None
     sign_flips: float | None
+    abs_m: float | None
     frozen_chains: int
     divergent_transitions: int
     warm_seconds: float

@@ -123,6 +123,7 @@ def summarize(
         exact_kl=exact,
         p_m_positive=float(np.mean(obs["m"] > 0)) if z2 else None,
         sign_flips=float(np.mean(diagnostics.sign_flips(obs["m"]))) if z2 else None,
+        abs_m=float(np.mean(np.abs(obs["m"]))) if z2 else None,
         frozen_chains=int(np.sum(result.nonfinite)),
         divergent_transitions=int(np.sum(result.divergent)),
         warm_seconds=seconds_warm,

@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from idf.app import snippet
-from idf.app.arena import is_gaussian_target, unet_checkpoint_for
+from idf.app.arena import dmh_checkpoint_for, dmh_counts, is_gaussian_target, unet_checkpoint_for
 from idf.app.arena_config import (
     BURN_IN_RANGE,
     CHAINS_RANGE,
     DEFAULT_INFERENCE_STEPS,
+    DMH,
+    DMH_CHECKPOINT,
+    DMH_INFERENCE_STEPS,
     IID,
     MCMC,
     SAMPLER_HELP,
@@ -86,7 +89,8 @@ def sidebar() -> PageState:
     ptuple = custom["params"] if custom else tuple(sorted(params.items()))
     gaussian = not toy and is_gaussian_target(target, ptuple)
     unet = None if toy else unet_checkpoint_for(target, ptuple, size)
-    options = list(MCMC) + (["diffusion"] if gaussian else []) + (["unet"] if unet else [])
+    dmh = None if toy else dmh_checkpoint_for(target, ptuple, size)
+    options = list(MCMC) + (["diffusion"] if gaussian else []) + (["unet"] if unet else []) + ([DMH] if dmh else [])
     chosen = top.multiselect(
         "samplers", "samplers (2 to 4, side by side)", options, list(d.samplers), 4,
         format_func=lambda s: f"{SAMPLER_LABELS[s]}: {SAMPLER_HELP[s]}",
@@ -118,6 +122,9 @@ def sidebar() -> PageState:
         ),
         seed=top.int_slider("seed", "seed", 0, 999, d.seed),
     )  # fmt: skip
+    if target == "phi4" and not dmh:
+        top.container.caption(f"{SAMPLER_LABELS[DMH]} is offered only on 8×8 φ⁴ in the broken phase (m² = −4, "
+                              f"λ = 3, kT = 1): the target its shipped checkpoint ({DMH_CHECKPOINT}) was trained on.")
     controls = [top, tc] + ([pc] if pc is not tc else []) + [sc]
     for c in controls:
         c.show_warnings()
@@ -186,6 +193,16 @@ def reproduce_code(state: PageState) -> list[str]:
             code += [
                 f"# U-Net: den, info = idf.models.load_denoiser({state.unet!r}); sample(..., den, "
                 f"<info['schedule']>, inference_steps={c.inference_steps_of(name)})"
+            ]
+        elif name == DMH:
+            burn, kept = dmh_counts(c.chains, c.steps)
+            code += [
+                f"den, info = idf.models.load_denoiser(idf.io.ASSETS / {DMH_CHECKPOINT!r}); "
+                "sched = idf.diffusion.make_schedule(**info['schedule'])",
+                f"run = idf.samplers.diffusion_mh_chains(jax.random.key({c.seed}), den, sched, energy, "
+                f"({c.size}, {c.size}), {c.chains}, {kept}, inference_steps={DMH_INFERENCE_STEPS}, burn_in={burn}, "
+                "batch=512)",
+                "print('diffusion_mh', run.acceptance)",
             ]
         elif name == "diffusion":
             code += [

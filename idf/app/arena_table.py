@@ -32,6 +32,7 @@ FIELDS = (
     ("exact KL, n → ∞ (nats)", "exact_kl"),
     ("P(m > 0) (exact ½)", "p_m_positive"),
     ("sign flips of m per chain", "sign_flips"),
+    ("⟨|m|⟩", "abs_m"),
     ("frozen chains (non-finite)", "frozen_chains"),
     ("divergent transitions (ΔH > 1000 kT)", "divergent_transitions"),
     ("warm seconds", "warm_seconds"),
