@@ -180,6 +180,8 @@ def dmh_checkpoint_for(target: str, params: Params, size: int) -> str | None:
     one it was trained on (8×8 φ⁴, m² = −4, λ = 3, kT = 1), else None."""
     from idf.io import ASSETS
 
+    if target != "phi4":
+        return None  # (a rejected typed φ has params None)
     p = {"kT": 1.0, **dict(params)}
     path = ASSETS / DMH_CHECKPOINT
     fits = target == "phi4" and size == DMH_TARGET["size"] and all(
