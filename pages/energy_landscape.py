@@ -8,7 +8,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, energy, phi4, snippet, targets
+from idf.app import _common, energy, phi4, presentation, snippet, targets
 from idf.energy import ENERGIES, TOYS
 
 ENERGY_LABELS = {
@@ -83,6 +83,7 @@ def custom_page(config: energy.EnergyPageConfig) -> None:
 
 
 st.title("⛰️ Energy landscape")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("Convention: log p(x) = −φ(x)/kT. A Boltzmann distribution exists only when exp(−φ/kT) "
            "can be normalised.")
 

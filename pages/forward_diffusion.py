@@ -6,12 +6,13 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, forward, linked, snippet, uploads
+from idf.app import _common, forward, linked, presentation, snippet, uploads
 from idf.app.forward import ForwardConfig
 from idf.diffusion import SCHEDULES
 from idf.io.uploads import fit_field, standardise
 
 st.title("➡️ Forward diffusion")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("x_t = √(1−β_t)·x_{t−1} + √β_t·ε, so q(x_t | x₀) = N(√ᾱ_t·x₀, (1−ᾱ_t)·I).")
 
 D = ForwardConfig()  # the page's defaults

@@ -4,9 +4,10 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import home
+from idf.app import home, presentation
 
 st.title("🌡️ IDF Explorer")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.markdown(
     "A browser lab for **physics-informed diffusion and Boltzmann sampling on 2-D lattice fields**, built on "
     "the `idf` JAX library. It takes the design document *IDF Architecture* at its word — an energy φ(x), "

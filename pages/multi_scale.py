@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
-from idf.app import snippet
+from idf.app import presentation, snippet
 from idf.app.multiscale import (
     SCALE_PRESETS,
     SCHEDULE,
@@ -22,6 +22,7 @@ from idf.diffusion.multiscale import REFINERS, UPSAMPLERS, start_step_for
 from idf.viz.multiscale import inpainting_figure, moments_figure, pyramid_figure, radial_spectrum_figure
 
 st.title("🔍 Multi-scale")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("Generate the coarsest lattice, upsample, refine: SDEdit (noise to t* and denoise) or the exact "
            "cascade (the coarse field's Fourier modes are known; the rest is generated). The target is a GFF, "
            "so every scale is scored shell by shell against the exact answer.")

@@ -5,9 +5,11 @@ import streamlit as st
 
 from idf import app as ui
 from idf import checks, viz
+from idf.app import presentation
 from idf.app.physics import PhysicsConfig, entropy_curves
 
 st.title("✅ Physics checks")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("Each badge runs a piece of the library as it is now against an exact answer. "
            "Change the code, press the button, and see at once what broke.")
 

@@ -9,11 +9,12 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, data, linked, reverse, snippet, tempering
+from idf.app import _common, data, linked, presentation, reverse, snippet, tempering
 from idf.app.reverse import ImproperTarget, ReverseConfig
 from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
 st.title("⬅️ Reverse diffusion")
+presentation.apply()  # projector mode and level (URL: ?projector=1, ?level=student)
 st.caption("Every step predicts ε̂, forms x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t and moves to the previous timestep of the "
            "sub-sequence. The target is Gaussian, so every score below is against the exact answer.")
 
