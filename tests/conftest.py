@@ -1,12 +1,9 @@
 """Shared test setup. Statistical tests fix their seeds and state their
 tolerances in standard errors; slow ones carry @pytest.mark.slow."""
 
-import gc
 import os
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -18,14 +15,3 @@ os.environ["IDF_COMPILE_CACHE"] = "0"
 # (tests/app/test_warmup.py) and the browser servers set IDF_WARMUP themselves.
 os.environ.setdefault("IDF_WARMUP", "0")
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _release_compiled_programs():
-    """Drop JAX's compiled programs after each test module. A worker that runs many
-    modules otherwise keeps every executable it ever compiled (the count and shape
-    tests compile hundreds), and one aborted inside XLA late in a full run."""
-    yield
-    import jax
-
-    jax.clear_caches()
-    gc.collect()
