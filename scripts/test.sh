@@ -16,8 +16,19 @@ set +e
 # Two workers (pytest-xdist) on the two cores: the whole suite in about 20 minutes instead of 40.
 # IDF_TEST_WORKERS=0 runs it in one process.
 workers=${IDF_TEST_WORKERS:-2}
-.venv/bin/python -m pytest -m "" -p no:cacheprovider -n "$workers" "$@"
-status=$?
+run() { .venv/bin/python -m pytest -m "" -p no:cacheprovider -n "$workers" "$@"; }
+if [ $# -gt 0 ]; then
+  run "$@"
+  status=$?
+else
+  # Two sessions, so no worker process accumulates every compiled program of the suite: the
+  # app and browser tests (which compile the most), then the library, CLI and the rest.
+  run tests/app tests/browser
+  first=$?
+  run tests --ignore=tests/app --ignore=tests/browser
+  status=$?
+  if [ "$first" != 0 ] && [ "$first" != 5 ]; then status=$first; fi
+fi
 set -e
 # pytest exits 5 when it collected no test: that is a failure of the suite here.
 if [ "$status" = 5 ]; then
