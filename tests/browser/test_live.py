@@ -146,6 +146,11 @@ def test_scrubbing_moves_the_field_and_the_curve_marker(server, page, url):
     page.goto(f"{server}/{url}")
     wait_until_idle(page)
     before = linked_state(page)
+    for _ in range(60):  # the script has settled; Plotly may still be drawing the large linked figure
+        if before is not None:
+            break
+        time.sleep(0.5)
+        before = linked_state(page)
     assert before is not None, "no linked animation with a curve marker"
     rail = page.locator(".js-plotly-plot .slider-rail-touch-rect").first
     rail.scroll_into_view_if_needed()
