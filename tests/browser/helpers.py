@@ -102,6 +102,16 @@ def wait_until_idle(pg, timeout_s: float = 180.0) -> None:
     raise AssertionError("the app was still running after the timeout")
 
 
+def plot_count(scope, at_least: int = 1, timeout_s: float = 30.0) -> int:
+    """How many Plotly charts ``scope`` (a page or locator) holds, after waiting up to ``timeout_s`` for
+    ``at_least`` of them: Streamlit's script can settle before Plotly has drawn its div on a loaded machine."""
+    charts = scope.locator(".js-plotly-plot")
+    deadline = time.time() + timeout_s
+    while charts.count() < at_least and time.time() < deadline:
+        time.sleep(0.2)
+    return charts.count()
+
+
 def screenshot(pg, name: str) -> Path:
     _mkdir()
     path = SHOTS / f"{name}.png"

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser.helpers import screenshot, wait_until_idle
+from tests.browser.helpers import plot_count, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_bad_url_parameters_warn_and_the_page_still_works(server, page):
     warnings = _alerts(page, "Warning")
     assert "eta" in warnings and "steps" in warnings and "method" in warnings
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 1
+    assert plot_count(page) >= 1
     screenshot(page, "reverse_bad_url")
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.helpers import app_pages, screenshot, wait_until_idle
+from tests.browser.helpers import app_pages, plot_count, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,5 +26,5 @@ def test_page_loads_with_a_chart_and_no_exception(server, page, title, url, shot
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]'
     ).first.inner_text()
-    assert page.locator(".js-plotly-plot").count() >= 1, f"no Plotly chart on {title}"
+    assert plot_count(page) >= 1, f"no Plotly chart on {title}"
     assert title in page.locator('[data-testid="stSidebarNav"]').inner_text()

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.helpers import screenshot, wait_until_idle
+from tests.browser.helpers import plot_count, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_phase_page_draws_the_scan(server, page):
     screenshot(page, "phase_scan")
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
-    assert page.locator(".js-plotly-plot").count() >= 5
+    assert plot_count(page, 5) >= 5
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "U₄ crossing κ_c" in text and "dynamic exponent z" in text
     assert "Phase transition" in page.locator('[data-testid="stSidebarNav"]').inner_text()

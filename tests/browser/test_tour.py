@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from idf.app import tour_views, tours
-from tests.browser.helpers import screenshot, streamlit_server, wait_until_idle
+from tests.browser.helpers import plot_count, screenshot, streamlit_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def _check_step(pg, name: str, number: int) -> None:
     assert pg.locator('[data-testid="stException"]').count() == 0, main.inner_text()[:2000]
     head = main.locator("h3").first.inner_text()
     assert f"step {number} of {len(tour.steps)}: {step.title}" in head, head
-    assert main.locator(".js-plotly-plot").count() == 1
+    assert plot_count(main) == 1
     fixed_words = step.narration.split("{", 1)[0].strip()[:40]
     assert fixed_words in main.inner_text(), fixed_words
     href = main.get_by_text("Open this view on its page").first.get_attribute("href")

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from tests.browser.helpers import screenshot, wait_until_idle
+from tests.browser.helpers import plot_count, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -54,5 +54,5 @@ def test_an_uploaded_field_is_diffused_and_a_pickle_npz_is_refused(server, page)
     assert "pickle is refused" in _alerts(page, "Error")
     assert "Meanwhile x₀ is the shipped image" in _alerts(page, "Info")
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 5
+    assert plot_count(page, 5) >= 5
     assert np.abs(_first_frame(page) - x[0]).max() > 0.5  # no longer the bar
