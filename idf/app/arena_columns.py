@@ -70,13 +70,18 @@ def _report(name: str, run: SamplerRun, chains: int) -> None:
         return
     lines = run.report
     more = f"\n- … and {len(lines) - 4} more" if len(lines) > 4 else ""
-    bad = run.row.frozen_chains
-    head = (
-        f"{bad} of {chains} chains diverged to a non-finite value (frozen): its numbers below are not "
-        "equilibrium values."
-        if bad
-        else "step-size adaptation diverged and was restarted (the chains below are fine):"
-    )
+    frozen, dropped = run.row.frozen_chains, run.row.dropped_chains
+    if dropped == chains:
+        head = (f"all {chains} chains are frozen at a non-finite value or stuck: its numbers below are not "
+                "equilibrium values.")
+    elif dropped:
+        head = (f"{dropped} of {chains} chains are left out of its numbers below ({frozen} frozen at a non-finite "
+                f"value, {dropped - frozen} stuck rejecting non-finite proposals); they pool the other "
+                f"{chains - dropped}.")
+    elif run.restarted:
+        head = "step-size adaptation diverged and was restarted (the chains below are fine):"
+    else:
+        head = "some proposals were non-finite and were rejected, as Metropolis does; the chains went on:"
     st.warning(f"**{SAMPLER_LABELS[name]}:** {head}\n- " + "\n- ".join(lines[:4]) + more, icon="💥")
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from idf import diagnostics
 from idf.app.arena_config import IID, Curves, Diagnostics, KLCurve
 from idf.energy import TOYS
-from idf.samplers import ChainResult
+from idf.samplers import ChainResult, dropped_chains, select_chains
 
 
 def finite(x: np.ndarray) -> bool:
@@ -70,10 +70,16 @@ def summarize(
 ) -> tuple[Diagnostics, Curves, dict[str, float] | None]:
     """(row, curves, equipartition) of one sampler's ``result`` (NumPy arrays).
 
+    Frozen and stuck chains (``idf.samplers.dropped_chains``) are left out of every
+    pooled number when some healthy chain remains; ``dropped_chains`` counts them.
     ``power`` is the exact per-mode variance of a Gaussian target (else None,
     and no KL), ``spectrum`` its A(k); ``exact_kl`` the diffusion loop's n → ∞
     KL (used for the diffusion samplers only).
     """
+    frozen = int(np.sum(result.nonfinite))
+    drop = dropped_chains(result)
+    if drop.any() and not drop.all():  # pool only the healthy chains (all bad: the numbers are NaN anyway)
+        result = select_chains(result, ~drop)
     positions = np.asarray(result.positions)
     obs = observables(target, positions, np.asarray(result.energy, np.float64))
     ess = {
@@ -124,7 +130,8 @@ def summarize(
         p_m_positive=float(np.mean(obs["m"] > 0)) if z2 else None,
         sign_flips=float(np.mean(diagnostics.sign_flips(obs["m"]))) if z2 else None,
         abs_m=float(np.mean(np.abs(obs["m"]))) if z2 else None,
-        frozen_chains=int(np.sum(result.nonfinite)),
+        frozen_chains=frozen,
+        dropped_chains=int(drop.sum()),
         divergent_transitions=int(np.sum(result.divergent)),
         warm_seconds=seconds_warm,
     )

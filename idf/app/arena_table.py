@@ -34,6 +34,7 @@ FIELDS = (
     ("sign flips of m per chain", "sign_flips"),
     ("⟨|m|⟩", "abs_m"),
     ("frozen chains (non-finite)", "frozen_chains"),
+    ("chains left out (frozen or stuck)", "dropped_chains"),
     ("divergent transitions (ΔH > 1000 kT)", "divergent_transitions"),
     ("warm seconds", "warm_seconds"),
 )

@@ -3,7 +3,7 @@
 Every model kind (U-Net, neural energy) and every training target (GFF, φ⁴,
 your own fields from ``--data file``) samples the same way: the reverse loop
 with the checkpoint's own schedule. The output .npz holds ``samples``
-[n, L, L], ``diverged`` [n] (−1, or the step at which a sample became NaN/inf
+[n, L, L], ``diverged`` [n] (−1, or the step at which a sample became NaN/inf or blew past |x| = 1e8
 and was frozen), ``timesteps`` [S], and the config: the arguments, the
 checkpoint's model, schedule and data description, and the wall time. No
 score is computed: fields trained from a file have no exact answer to compare

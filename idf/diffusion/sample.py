@@ -34,6 +34,9 @@ from idf.energy import Energy
 from idf.parallel import shard_batch
 
 SOLVERS = values(Solver)
+# |x| beyond this (in the data's units: fields are standardized to unit variance) is a blow-up
+# even while finite: float32 runs on to ~1e37 before the first inf, long after the physics is gone.
+BLOWUP = 1e8
 GUIDANCE_FORMS = values(GuidanceForm)
 
 
@@ -89,8 +92,9 @@ class ReverseResult(NamedTuple):
                                   document's "energy conservation" would undo
     scale        [S, B]           the factor the constraint applied (1 when off)
     diverged     [B] int32        −1, or the index s (into ``timesteps``) of the
-                                  step whose output first held NaN/inf: that sample
-                                  is frozen at its last finite state x_{t+1}
+                                  step whose output first held NaN/inf or a site
+                                  with |x| > ``BLOWUP``: that sample is frozen at its
+                                  last good state x_{t+1}
     """
 
     samples: jax.Array
@@ -162,9 +166,10 @@ def _reverse_loop(
             fresh = jax.random.normal(jax.random.fold_in(k, 1), x.shape, x.dtype)
             noisy = jnp.sqrt(ab_prev) * inpaint.values + jnp.sqrt(1.0 - ab_prev) * noise_scale * fresh
             x_prev = jnp.where(inpaint.mask, noisy, x_prev)
-        # Divergence: a sample whose new state holds NaN/inf keeps its last
-        # finite state from then on, and the step is recorded.
-        finite = jnp.all(jnp.isfinite(x_prev), axis=(-2, -1))
+        # Divergence: a sample whose new state holds NaN/inf, or has blown up past
+        # BLOWUP while still finite, keeps its last good state from then on, and
+        # the step is recorded.
+        finite = jnp.all(jnp.isfinite(x_prev) & (jnp.abs(x_prev) <= BLOWUP), axis=(-2, -1))
         diverged = jnp.where((diverged < 0) & ~finite, s, diverged)
         x_prev = jnp.where((diverged >= 0)[:, None, None], x, x_prev)
         energy, entropy = frame_metrics(x_prev, metric_energy)
@@ -325,8 +330,8 @@ def divergence_report(result: ReverseResult) -> str | None:
     steps = int(np.asarray(result.timesteps).shape[0])
     t = int(np.asarray(result.timesteps)[first])
     return (
-        f"{int(bad.sum())} of {bad.size} samples became NaN/inf, first at step {first + 1} of {steps} (t = {t}); "
-        "each is kept at its last finite state. Likely cause: a guidance scale too large in magnitude for this "
+        f"{int(bad.sum())} of {bad.size} samples diverged (NaN/inf, or |x| > {BLOWUP:.0e} while finite), first at "
+        f"step {first + 1} of {steps} (t = {t}); each is kept at its last good state. Likely cause: a guidance scale too large in magnitude for this "
         "energy (a negative scale pushes away from its minimum, so the field grows every step; a stiff score "
         "outgrows the noise), the rescaling constraint, or a temperature far from 1: bring the guidance scale "
         "towards 0, switch the rescaling off or set the temperature nearer 1"

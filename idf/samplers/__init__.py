@@ -19,7 +19,17 @@ from idf.samplers.langevin import Langevin, langevin_proposal
 from idf.samplers.mala import MALA
 from idf.samplers.mh import RandomWalkMH
 from idf.samplers.nuts import NUTS
-from idf.samplers.run import Capacity, ChainResult, RestartedRun, nonfinite_report, run_chains, run_chains_with_restarts
+from idf.samplers.run import (
+    Capacity,
+    ChainResult,
+    RestartedRun,
+    dropped_chains,
+    nonfinite_report,
+    run_chains,
+    run_chains_with_restarts,
+    select_chains,
+    stuck_chains,
+)
 
 # Names for the edges (CLI, app); inside the library pass the classes.
 SAMPLERS = {
@@ -55,6 +65,7 @@ __all__ = [
     "SamplerInfo",
     "SamplerState",
     "diffusion_chains",
+    "dropped_chains",
     "iid_output_variance",
     "init_state",
     "kinetic_energy",
@@ -65,6 +76,8 @@ __all__ = [
     "nonfinite_report",
     "run_chains",
     "run_chains_with_restarts",
+    "select_chains",
+    "stuck_chains",
 ]
 
 # Diffusion as an exact sampler (issue 17): independence MH on the reverse path.

@@ -58,6 +58,7 @@ def diffusion_chains(
         proposals=None,
         paths=None,
         divergent=jnp.zeros((num_chains, num_draws), bool),
+        nonfinite_proposal=jnp.zeros((num_chains, num_draws), bool),
         nonfinite=nonfinite,
         nonfinite_step=jnp.where(nonfinite, first, -1),
         nonfinite_energy=jnp.where(nonfinite, jnp.take_along_axis(phi, first[:, None], axis=1)[:, 0], jnp.nan),

@@ -226,6 +226,7 @@ def diffusion_mh_chains(
         proposals=None,
         paths=None,
         divergent=jnp.zeros(acc.shape, bool),
+        nonfinite_proposal=jnp.zeros(acc.shape, bool),
         nonfinite=nonfinite,
         nonfinite_step=jnp.where(nonfinite, first, -1),
         nonfinite_energy=jnp.where(nonfinite, jnp.take_along_axis(es, first[:, None], axis=1)[:, 0], jnp.nan),

@@ -7,10 +7,14 @@ energy parameters are traced leaves: changing them reuses the compiled loop.
 
 Two different failures, two names. ``divergent`` has BlackJAX's meaning: a
 Hamiltonian transition whose energy error ΔH exceeds 1000 kT (HMC, NUTS),
-recorded per step; the chain goes on. ``nonfinite``: a chain whose proposal
-energy, gradient (or ΔH) turns NaN/inf is frozen at its last good state from
-that step on and reported (chain, step, likely cause) in the result and by a
-``RuntimeWarning``. Improper energies are refused before anything runs.
+recorded per step; the chain goes on. For the Metropolis-adjusted samplers
+(MH, MALA, HMC, NUTS) a proposal whose energy, gradient (or ΔH) is NaN/inf is
+an ordinary rejection, recorded per step as ``nonfinite_proposal``; the chain
+goes on. ``nonfinite``: a chain whose *state* turns NaN/inf (every ULA step
+that blows up; an accepted proposal at φ = −∞) is frozen at its last good state
+from that step on. Both are reported (chain, step or count, likely cause) by
+``nonfinite_report`` and a ``RuntimeWarning``. Improper energies are refused
+before anything runs.
 
 ``run_chains_with_restarts`` is the adaptation policy the app uses: when
 dual averaging froze a chain, restart it from a smaller ε₀.
@@ -47,7 +51,8 @@ class ChainResult(NamedTuple):
     proposals:        [C, T, *shape] or None  proposed points (``record_proposals``)
     paths:            [C, T, P, *shape] or None  [x, x'] or the HMC leapfrog path
     divergent:        [C, T] bool     ΔH above 1000 kT (BlackJAX's meaning; HMC, NUTS), per sampling step
-    nonfinite:        [C] bool        the chain hit a NaN/inf and was frozen
+    nonfinite_proposal: [C, T] bool   a NaN/inf proposal, rejected (Metropolis-adjusted samplers)
+    nonfinite:        [C] bool        the chain's state hit a NaN/inf and was frozen
     nonfinite_step:   [C] int32       the step it happened (0 = first burn-in step), −1 if never
     nonfinite_energy: [C]             the offending proposal energy (NaN/±inf)
     step_size:        []              the step size used after burn-in (adapted if ``adapt``)
@@ -63,6 +68,7 @@ class ChainResult(NamedTuple):
     proposals: jax.Array | None
     paths: jax.Array | None
     divergent: jax.Array
+    nonfinite_proposal: jax.Array
     nonfinite: jax.Array
     nonfinite_step: jax.Array
     nonfinite_energy: jax.Array
@@ -164,8 +170,8 @@ def run_chains(
     )
     if capacity is not None:
         result = _trim(result, chains, num_kept, num_kept * thin)
-    if warn and bool(np.any(np.asarray(result.nonfinite))):
-        warnings.warn("; ".join(nonfinite_report(result)), RuntimeWarning, stacklevel=2)
+    if warn and (report := nonfinite_report(result)):
+        warnings.warn("; ".join(report), RuntimeWarning, stacklevel=2)
     return result
 
 
@@ -194,23 +200,59 @@ def run_chains_with_restarts(
     shrink: float = 4.0,
     **kwargs: Any,
 ) -> RestartedRun:
-    """``run_chains`` with the adaptation policy: while adapting, a too-large trial
-    step can freeze a chain for good (a non-finite state is never left), so when
-    any chain of an adapted run went non-finite, adaptation restarts from
-    ε₀/``shrink``, at most ``retries`` times. Without ``adapt`` it is one run.
-    ``kwargs`` go to ``run_chains``."""
+    """``run_chains`` with the adaptation policy: a too-large ε₀ can leave a chain
+    frozen (its state went non-finite) or stuck (it accepted nothing in the
+    sampling phase and its proposals were non-finite), so when any chain of an
+    adapted run is, adaptation restarts from ε₀/``shrink``, at most ``retries``
+    times. Without ``adapt`` it is one run. ``kwargs`` go to ``run_chains``."""
     result = run_chains(sampler, energy, key, x_init, num_steps, adapt=adapt, **kwargs)
     restarts: list[float] = []
-    while adapt and bool(np.any(np.asarray(result.nonfinite))) and len(restarts) < retries:
+    while adapt and bool(np.any(dropped_chains(result))) and len(restarts) < retries:
         sampler = replace(sampler, step_size=float(sampler.step_size) / shrink)
         restarts.append(float(sampler.step_size))
         result = run_chains(sampler, energy, key, x_init, num_steps, adapt=adapt, **kwargs)
     return RestartedRun(result, sampler, tuple(restarts))
 
 
+def stuck_chains(result: ChainResult) -> np.ndarray:
+    """[C] bool: chains that accepted no proposal in the sampling phase while some
+    proposals were non-finite (the step size is far too large; never for ULA)."""
+    rejected = np.asarray(result.nonfinite_proposal)
+    return ~np.asarray(result.accepted).any(axis=1) & rejected.any(axis=1)
+
+
+def dropped_chains(result: ChainResult) -> np.ndarray:
+    """[C] bool: frozen (non-finite state) or stuck chains, which pooled diagnostics leave out."""
+    return np.asarray(result.nonfinite) | stuck_chains(result)
+
+
+def select_chains(result: ChainResult, keep: np.ndarray) -> ChainResult:
+    """``result`` with only the chains where ``keep`` [C] is True (on the host, NumPy arrays)."""
+    keep = np.asarray(keep, bool)
+    host = jax.tree.map(np.asarray, jax.device_get(result))
+    cut = {}
+    for name in ChainResult._fields:
+        value = getattr(host, name)
+        if name == "final_state":
+            cut[name] = jax.tree.map(lambda a: a[keep], value)
+        else:
+            cut[name] = value if value is None or value.ndim == 0 else value[keep]
+    return ChainResult(**cut)
+
+
 def nonfinite_report(result: ChainResult) -> list[str]:
-    """One line per frozen (non-finite) chain: which chain, at which step, the likely cause."""
+    """One line per frozen (non-finite) chain: which chain, at which step, the likely cause;
+    then one per chain with rejected non-finite proposals: how many, and what to change."""
     lines = []
+    rejected = np.asarray(result.nonfinite_proposal).sum(axis=1)
+    steps = np.asarray(result.nonfinite_proposal).shape[1]
+    stuck = stuck_chains(result)
+    for c in np.flatnonzero(rejected):
+        what = "every proposal rejected: the chain is stuck at its start" if stuck[c] else "rejected"
+        lines.append(
+            f"chain {c}: {int(rejected[c])} of {steps} proposals non-finite (energy, gradient or ΔH NaN/inf), "
+            f"{what}; the step size ({float(result.step_size):g}) is probably too large: lower it"
+        )
     for c in np.flatnonzero(np.asarray(result.nonfinite)):
         step = int(result.nonfinite_step[c])
         value = float(result.nonfinite_energy[c])
@@ -261,9 +303,13 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
             smp = replace(sampler, step_size=jnp.exp(jnp.where(t < burn_in, da.log_step, da.log_step_avg)))
         keys = jax.random.split(step_keys[t], chains_cap)
         new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
-        # While step-size adaptation explores, a non-finite trial step is a
-        # rejection (acceptance 0 pushes ε down), not a reason to freeze a chain.
-        bad = info.nonfinite & ~(t < burn_in) if adapt else info.nonfinite
+        if sampler.adaptable:
+            # Metropolis-adjusted: a non-finite proposal was rejected (its ratio is NaN or −∞)
+            # and the chain goes on; only a non-finite kept state (φ = −∞ accepted) freezes it.
+            grad_ok = jnp.all(jnp.isfinite(new.grad_logdensity).reshape(chains_cap, -1), axis=1)
+            bad = ~(jnp.isfinite(new.energy) & grad_ok)
+        else:  # ULA keeps every proposal: a non-finite one is the chain's state
+            bad = info.nonfinite
         frozen = was.nonfinite | bad
         fresh = bad & ~was.nonfinite
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
@@ -288,6 +334,7 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
             delta_H=jnp.where(was.nonfinite, jnp.nan, info.delta_H),
             num_grad_evals=info.num_grad_evals,
             divergent=info.divergent & ~frozen,
+            nonfinite_proposal=info.nonfinite & ~frozen,
         )
         if record:
             out.update(proposals=info.proposal, paths=info.path)

@@ -166,6 +166,25 @@ def test_forward_guidance_is_the_document_correction():
     assert float(jnp.mean(guided.energy[-1])) < float(jnp.mean(plain.energy[-1]))
 
 
+def test_a_finite_blow_up_is_flagged_like_a_nan():
+    """Guidance at scale −5 pushes every sample away from the GFF's minimum: |x| grows
+    ~10⁶ every 7 steps and float32 stays finite until step ~48 of 50 (|x| ≈ 1e37).
+    The loop flags each sample at the step it first passes |x| = BLOWUP, far earlier,
+    and keeps it at its last good state (|x| ≤ BLOWUP)."""
+    from idf.diffusion import divergence_report
+    from idf.diffusion.sample import BLOWUP
+
+    res = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), make_schedule("linear", 1000), SHAPE, 4,
+                 guidance=Guidance(GFF, -5.0), inference_steps=50, keep=4)
+    diverged = np.asarray(res.diverged)
+    assert (diverged >= 0).all() and diverged.max() < 20, diverged
+    assert np.abs(np.asarray(res.samples)).max() <= BLOWUP
+    assert "|x| > 1e+08" in divergence_report(res)
+    calm = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), make_schedule("linear", 1000), SHAPE, 4,
+                  guidance=Guidance(GFF, 1.0), inference_steps=50, keep=4)
+    assert (np.asarray(calm.diverged) == -1).all()
+
+
 def test_a_diverging_sample_is_frozen_at_its_last_finite_state_and_reported():
     from idf.diffusion import divergence_report
     from idf.energy import Phi4

@@ -10,7 +10,18 @@ import pytest
 from idf import _tracing
 from idf._pytree import pytree_dataclass
 from idf.energy import Donut, Energy, GaussianFreeField, ImproperEnergyError, LatticeEnergy, Phi4
-from idf.samplers import HMC, MALA, NUTS, SAMPLERS, Langevin, RandomWalkMH, nonfinite_report, run_chains
+from idf.samplers import (
+    HMC,
+    MALA,
+    NUTS,
+    SAMPLERS,
+    Langevin,
+    RandomWalkMH,
+    dropped_chains,
+    nonfinite_report,
+    run_chains,
+    stuck_chains,
+)
 from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler
 from idf.samplers.run import run_chains_with_restarts
 
@@ -90,14 +101,50 @@ def test_energy_running_to_minus_infinity_is_blamed_on_the_energy():
     assert np.all(np.isfinite(r.positions))
 
 
-def test_hmc_divergence_freezes_only_the_bad_chain():
+def test_an_overflowing_hmc_proposal_is_a_rejection_and_the_chain_goes_on():
+    """Chain 1 starts at x = 30, where φ⁴'s leapfrog overflows: every proposal is NaN,
+    so every one is rejected (acceptance 0, divergent, counted as non-finite), the
+    chain stays at its finite start and is reported stuck, not frozen; the other
+    chains never see a non-finite proposal."""
     energy = Phi4(-4.0, 8.0)
-    x0 = jnp.zeros((4, 6, 6)).at[1].set(30.0)  # chain 1 starts where leapfrog overflows
-    with pytest.warns(RuntimeWarning, match="chain 1 diverged at step 0"):
+    x0 = jnp.zeros((4, 6, 6)).at[1].set(30.0)
+    with pytest.warns(RuntimeWarning, match="chain 1: 10 of 10 proposals non-finite"):
         r = run_chains(HMC(0.05, 5), energy, jax.random.key(0), x0, 10)  # same compile as the test above
-    np.testing.assert_array_equal(np.asarray(r.nonfinite), [False, True, False, False])
-    assert np.all(np.asarray(r.positions[1]) == 30.0)
-    assert np.all(np.isnan(np.asarray(r.delta_H[1, 1:])))
+    assert not bool(np.any(np.asarray(r.nonfinite)))
+    np.testing.assert_array_equal(np.asarray(r.nonfinite_proposal).sum(axis=1), [0, 10, 0, 0])
+    assert np.all(np.asarray(r.positions[1]) == 30.0) and np.all(np.asarray(r.acceptance_prob[1]) == 0.0)
+    assert np.all(np.asarray(r.divergent[1])) and not np.any(np.asarray(r.accepted[1]))
+    np.testing.assert_array_equal(stuck_chains(r), [False, True, False, False])
+    np.testing.assert_array_equal(dropped_chains(r), [False, True, False, False])
+    assert "stuck" in nonfinite_report(r)[0]
+
+
+@pytree_dataclass
+class _HalfPlane(Energy):
+    """½Σx² on the half-plane x₁ < 1, NaN beyond it (P(x₁ > 1) ≈ 0.16 under N(0, 1))."""
+
+    kT: float = 1.0
+
+    def energy(self, x):
+        return 0.5 * jnp.sum(x**2) + 0.0 * jnp.log(1.0 - x[0])
+
+
+@pytest.mark.parametrize("sampler", [MALA(0.8), RandomWalkMH(0.8)], ids=lambda s: type(s).__name__)
+def test_a_nan_proposal_of_a_single_proposal_sampler_is_rejected_not_frozen(sampler):
+    """Proposals beyond the half-plane's edge are NaN. They are rejections: the chains keep
+    moving, accept their other proposals and stay finite; ULA, which cannot reject,
+    freezes on the same energy."""
+    x0 = jnp.zeros((4, 2))
+    with pytest.warns(RuntimeWarning, match="proposals non-finite"):
+        r = run_chains(sampler, _HalfPlane(), jax.random.key(0), x0, 200)
+    rejected = np.asarray(r.nonfinite_proposal)
+    assert rejected.sum(axis=1).min() > 0 and not np.any(np.asarray(r.accepted)[rejected])
+    assert not bool(np.any(np.asarray(r.nonfinite))) and np.asarray(r.accepted).mean(axis=1).min() > 0.3
+    assert np.all(np.isfinite(np.asarray(r.positions))) and np.all(np.asarray(r.positions)[..., 0] < 1.0)
+    assert not dropped_chains(r).any()
+    with pytest.warns(RuntimeWarning, match="diverged at step"):
+        ula = run_chains(Langevin(0.8), _HalfPlane(), jax.random.key(0), x0, 200)
+    assert bool(np.all(np.asarray(ula.nonfinite))) and not np.asarray(ula.nonfinite_proposal).any()
 
 
 def test_improper_energy_is_refused_with_its_message():
@@ -201,15 +248,17 @@ class _Cliff(Energy):
         return 0.5 * jnp.sum(x**2) + 0.0 * jnp.log(400.0 - jnp.sum(x**2))
 
 
-def test_adaptation_restarts_from_a_smaller_step_when_a_chain_froze():
+def test_adaptation_restarts_from_a_smaller_step_when_a_chain_is_stuck():
     """burn_in = 0: dual averaging has nothing to adapt on, so the run samples at ε₀.
-    At ε₀ = 100 a leapfrog step lands outside the disc and freezes the chains; the
-    policy restarts from ε₀/4, ε₀/16, … until no chain freezes (at most 3 times)."""
+    At ε₀ = 100 every leapfrog step lands outside the disc: each proposal is NaN and
+    rejected, so the chains are stuck at x₀ (not frozen); the policy restarts from
+    ε₀/4, ε₀/16, … until some proposal is accepted in every chain (at most 3 times)."""
     x0 = jnp.zeros((2, 2))
     run = run_chains_with_restarts(HMC(100.0, 1), _Cliff(), jax.random.key(0), x0, 30, adapt=True, warn=False)
     assert 1 <= len(run.restarts) <= 3
     assert run.restarts == tuple(100.0 / 4.0**k for k in range(1, len(run.restarts) + 1))
     assert float(run.sampler.step_size) == run.restarts[-1]
-    assert not bool(np.any(np.asarray(run.result.nonfinite)))
+    assert not dropped_chains(run.result).any()
     once = run_chains_with_restarts(HMC(100.0, 1), _Cliff(), jax.random.key(0), x0, 30, warn=False)
-    assert once.restarts == () and bool(np.all(np.asarray(once.result.nonfinite)))  # no adapt: no policy
+    assert once.restarts == () and bool(np.all(stuck_chains(once.result)))  # no adapt: no policy
+    assert not bool(np.any(np.asarray(once.result.nonfinite)))
