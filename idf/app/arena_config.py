@@ -153,7 +153,8 @@ class Diagnostics(NamedTuple):
     steps; rms_dh and the ⟨e^{−ΔH}⟩ pair in kT (Hamiltonian samplers); virial_ratio
     = ⟨x·∇φ⟩/(N·kT) and its z; fourier_kl, kl_bias, exact_kl in nats with n_draws
     (Gaussian targets); p_m_positive, sign_flips and abs_m = ⟨|m|⟩ (φ⁴); frozen_chains (non-finite),
-    dropped_chains (frozen or stuck, left out of the pooled numbers) and divergent_transitions (ΔH > 1000 kT, summed over chains); warm_seconds.
+    dropped_chains (frozen or stuck, left out of the pooled numbers) and divergent_transitions
+    (ΔH > 1000 kT, summed over chains); warm_seconds.
     """
 
     acceptance: float

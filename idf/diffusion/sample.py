@@ -331,8 +331,8 @@ def divergence_report(result: ReverseResult) -> str | None:
     t = int(np.asarray(result.timesteps)[first])
     return (
         f"{int(bad.sum())} of {bad.size} samples diverged (NaN/inf, or |x| > {BLOWUP:.0e} while finite), first at "
-        f"step {first + 1} of {steps} (t = {t}); each is kept at its last good state. Likely cause: a guidance scale too large in magnitude for this "
-        "energy (a negative scale pushes away from its minimum, so the field grows every step; a stiff score "
-        "outgrows the noise), the rescaling constraint, or a temperature far from 1: bring the guidance scale "
+        f"step {first + 1} of {steps} (t = {t}); each is kept at its last good state. Likely cause: a guidance "
+        "scale too large in magnitude for this energy (a negative scale pushes away from its minimum, so the "
+        "field grows every step; a stiff score outgrows the noise), the rescaling constraint, or a temperature far from 1: bring the guidance scale "
         "towards 0, switch the rescaling off or set the temperature nearer 1"
     )

@@ -1,7 +1,6 @@
 """The Arena's pooled numbers leave out stuck and frozen chains (issue 16, item 12)."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

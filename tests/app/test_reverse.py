@@ -102,7 +102,8 @@ def test_a_diverging_run_is_reported_with_its_step_and_the_page_keeps_working():
     at = page("reverse", m2="12", guidance="-2", steps="100", L="8", n="16").run()
     assert_clean(at)
     errors = [e.value for e in at.error]
-    assert any("Diverged" in e and "16 of 16 samples diverged (NaN/inf, or |x| > 1e+08 while finite), first at step" in e and "guidance scale" in e
+    assert any("Diverged" in e and "16 of 16 samples diverged (NaN/inf, or |x| > 1e+08 while finite), first at step"
+               in e and "guidance scale" in e
                for e in errors), errors
     assert metrics(at)["n (samples)"] == "0"
     at.slider(key="reverse.guidance").set_value(0.0).run()  # the fix the message names
