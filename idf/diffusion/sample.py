@@ -333,6 +333,6 @@ def divergence_report(result: ReverseResult) -> str | None:
         f"{int(bad.sum())} of {bad.size} samples diverged (NaN/inf, or |x| > {BLOWUP:.0e} while finite), first at "
         f"step {first + 1} of {steps} (t = {t}); each is kept at its last good state. Likely cause: a guidance "
         "scale too large in magnitude for this energy (a negative scale pushes away from its minimum, so the "
-        "field grows every step; a stiff score outgrows the noise), the rescaling constraint, or a temperature far from 1: bring the guidance scale "
-        "towards 0, switch the rescaling off or set the temperature nearer 1"
+        "field grows every step; a stiff score outgrows the noise), the rescaling constraint, or a temperature "
+        "far from 1: bring the guidance scale towards 0, switch the rescaling off or set the temperature nearer 1"
     )
