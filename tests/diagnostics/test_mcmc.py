@@ -60,11 +60,14 @@ def test_ess_and_rhat_match_blackjax():
 
 @pytest.mark.parametrize("phi", [0.0, 0.5, 0.8])
 def test_tau_int_of_ar1_is_exact_within_error(phi):
-    """τ = 1 + 2Σρ_t = (1+φ)/(1−φ) for AR(1); 8 × 4000 draws: within 10 %."""
-    tau = float(integrated_autocorrelation_time(ar1(phi)))
-    assert tau == pytest.approx((1 + phi) / (1 - phi), rel=0.1)
-    x = ar1(phi)
-    assert float(effective_sample_size(x)) == pytest.approx(x.size / tau, rel=1e-9)
+    """τ = 1 + 2Σρ_t = (1+φ)/(1−φ) for AR(1). τ̂ of 16 independent replicas (8 × 4000
+    draws each): their mean lies within 4 standard errors (sd of the 16 / 4) of the exact
+    τ, and a replica's relative spread is a few % (τ̂ is not a constant)."""
+    taus = np.array([float(integrated_autocorrelation_time(ar1(phi, seed=s))) for s in range(16)])
+    exact = (1 + phi) / (1 - phi)
+    se = taus.std(ddof=1) / np.sqrt(taus.size)
+    assert abs(taus.mean() - exact) < 4 * se, (taus.mean(), exact, se)
+    assert 0.002 < taus.std(ddof=1) / exact < 0.1
 
 
 def test_mean_and_error_covers_the_truth():
