@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from idf.diagnostics.marginals import EnergyGrid, ToyMarginals
-from idf.viz.fields import COLORSCALE, symmetric_range
+from idf.viz.fields import COLORSCALE, display_values, symmetric_range
 from idf.viz.traces import PALETTE
 
 ACCEPTED, REJECTED, PATH = "#2ca02c", "#d62728", "#ff7f0e"
@@ -147,14 +147,15 @@ def animated_fields(frames: Mapping[str, np.ndarray], labels: Sequence[str], tit
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.02)
 
     def heatmaps(f: int) -> list[go.Heatmap]:
-        return [go.Heatmap(z=stacked[j, f], zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=j == 0,
+        return [go.Heatmap(z=display_values(stacked[j, f]), zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=j == 0,
                            colorbar=dict(title=dict(text="x (field units)")), xaxis=f"x{j + 1 if j else ''}",
                            yaxis=f"y{j + 1 if j else ''}") for j in range(len(names))]
 
     for j, h in enumerate(heatmaps(0), start=1):
         fig.add_trace(h, row=1, col=j)
-    fig.frames = [go.Frame(data=heatmaps(f), name=lab, traces=list(range(len(names))))
-                  for f, lab in enumerate(labels)]
+    fig.frames = [go.Frame(data=[go.Heatmap(z=display_values(stacked[j, f])) for j in range(len(names))], name=lab,
+                           traces=list(range(len(names))))
+                  for f, lab in enumerate(labels)]  # fmt: skip
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")

@@ -27,9 +27,16 @@ def subsample_frames(num_frames: int, max_frames: int = 60) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, num_frames - 1, max_frames)).astype(int))
 
 
+def display_values(z: np.ndarray) -> np.ndarray:
+    """Field values as a chart sends them: float32 (7 significant digits, far finer than a
+    colour scale resolves; Plotly ships arrays as typed base64, so this halves the bytes of
+    float64). Downloads keep the computed precision."""
+    return np.asarray(z, np.float32)
+
+
 def _heatmap(z: np.ndarray, r: float, colorbar_title: str, **kw) -> go.Heatmap:
     return go.Heatmap(
-        z=np.asarray(z, np.float64), zmin=-r, zmax=r, colorscale=COLORSCALE,
+        z=display_values(z), zmin=-r, zmax=r, colorscale=COLORSCALE,
         colorbar=dict(title=dict(text=colorbar_title)), **kw,
     )
 
@@ -90,7 +97,8 @@ def animated_heatmap(
     r = symmetric_range(frames)
     fig = go.Figure(
         data=[_heatmap(frames[0], r, colorbar_title)],
-        frames=[go.Frame(data=[_heatmap(f, r, colorbar_title)], name=lab)
+        # a frame carries only what changes (z): colour range, scale and colour bar stay the trace's
+        frames=[go.Frame(data=[go.Heatmap(z=display_values(f))], name=lab, traces=[0])
                 for f, lab in zip(frames, labels, strict=True)],
     )
     menus, sliders = animation_controls(labels, frame_ms)

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from idf.viz.fields import COLORSCALE, animation_controls, symmetric_range
+from idf.viz.fields import COLORSCALE, animation_controls, display_values, symmetric_range
 from idf.viz.traces import PALETTE
 
 CURSOR = "cursor"  # the name of every cursor line; markers are named "now: <panel title>"
@@ -113,7 +113,7 @@ def linked_animation(
                         vertical_spacing=0.45 / rows, subplot_titles=[title] + [p.title for p in panels])
     r = symmetric_range(frames)
     # the colour bar in the gap between the field and the curves, not over the field
-    fig.add_trace(go.Heatmap(z=frames[0], zmin=-r, zmax=r, colorscale=COLORSCALE,
+    fig.add_trace(go.Heatmap(z=display_values(frames[0]), zmin=-r, zmax=r, colorscale=COLORSCALE,
                              colorbar=dict(title=dict(text=colorbar_title, side="top"), x=0.41, xanchor="left",
                                            thickness=12, len=0.8)), row=1, col=1)
     moving, state = [0], []
@@ -131,7 +131,7 @@ def linked_animation(
     fig.frames = [
         go.Frame(
             name=lab,
-            data=[go.Heatmap(z=f)] + [t for p, first, yr in state for t in _cursor(p, first, yr, k)],
+            data=[go.Heatmap(z=display_values(f))] + [t for p, first, yr in state for t in _cursor(p, first, yr, k)],
             traces=moving,
         )
         for k, (f, lab) in enumerate(zip(frames, labels, strict=True))
