@@ -14,7 +14,8 @@ def test_app_default_page_is_home_and_names_the_device():
     assert len(at.get("plotly_chart")) == 1
 
 
-def test_app_switches_to_every_page_of_ours():
+def test_app_switches_to_the_energy_forward_and_reverse_pages():
+    """Page switching through app.py's navigation (every page loading: tests/browser/test_pages.py)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     for name in ("energy", "forward", "reverse"):
         at.switch_page(BY_URL[name].file).run()

@@ -132,13 +132,23 @@ def test_conservation_constraint_biases_the_samples():
     assert float(jnp.max(jnp.abs(held.scale - 1.0))) > 0.1
 
 
-def test_guidance_changes_the_samples():
+def test_scaled_guidance_lowers_the_energy_of_the_samples():
+    """Scaled guidance adds the energy's score: with the same key, every sample's φ drops.
+    The paired difference of ⟨φ⟩ over 64 samples must exceed 5 of its standard errors, and
+    a negative scale must raise φ instead (guidance that only changed the samples, in any
+    direction, would fail one of the two)."""
     s = make_schedule("linear", 1000)
     kw = dict(inference_steps=20, keep=1)
-    base = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8, **kw).samples
-    guided = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 8,
-                    guidance=Guidance(GFF, 0.5, "scaled"), **kw).samples
-    assert float(jnp.max(jnp.abs(base - guided))) > 1e-2
+
+    def energies(scale):
+        out = sample(jax.random.key(0), ExactGaussianDenoiser(GFF), s, SHAPE, 64,
+                     guidance=Guidance(GFF, scale, "scaled"), **kw).samples  # fmt: skip
+        return np.asarray(jax.vmap(GFF.energy)(out), np.float64)
+
+    base = energies(0.0)
+    for scale, sign in ((0.5, -1.0), (-0.3, 1.0)):
+        diff = energies(scale) - base
+        assert sign * diff.mean() > 5 * diff.std(ddof=1) / np.sqrt(diff.size), (scale, diff.mean())
 
 
 def test_forward_chain_matches_closed_form_marginals():

@@ -16,6 +16,7 @@ from idf.samplers import (
     RandomWalkMH,
     SamplerState,
     init_state,
+    kinetic_energy,
     leapfrog,
     make_sampler,
     metropolis_accept,
@@ -58,6 +59,16 @@ def test_leapfrog_is_time_reversible_and_conserves_H_to_second_order():
     assert path.shape == (26, 4, 4)
     np.testing.assert_allclose(back.position, x, atol=1e-4)
     np.testing.assert_allclose(-p_back, p, atol=1e-4)
+    # second order: at a fixed trajectory length εL = 0.4, halving ε divides the energy error by 4
+    # (measured ΔH: −0.488, −0.121, −0.030 at ε = 0.04, 0.02, 0.01)
+    one = jnp.ones(())
+    h0 = -state.logdensity + kinetic_energy(p, one)
+    errors = []
+    for eps, steps in ((0.04, 10), (0.02, 20), (0.01, 40)):
+        end, p_end, _ = leapfrog(state, p, energy, eps, steps, one)
+        errors.append(float(-end.logdensity + kinetic_energy(p_end, one) - h0))
+    for coarse, fine in zip(errors, errors[1:], strict=False):
+        assert 3.6 < coarse / fine < 4.4, errors
 
 
 def test_metropolis_accept_rejects_nan_ratio():
