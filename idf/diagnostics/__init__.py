@@ -127,12 +127,18 @@ from idf.diagnostics.convergence import (  # noqa: E402
     stuck_chains,
     tau_int,
 )
-from idf.diagnostics.hamiltonian import e_bfmi, leapfrog_hamiltonian, transition_energy  # noqa: E402
+from idf.diagnostics.hamiltonian import (  # noqa: E402
+    e_bfmi,
+    gaussian_leapfrog_delta_h,
+    leapfrog_hamiltonian,
+    transition_energy,
+)
 
 __all__ += [
     "e_bfmi",
     "ess_mean",
     "ess_tail",
+    "gaussian_leapfrog_delta_h",
     "leapfrog_hamiltonian",
     "mcse_mean",
     "mcse_sd",

@@ -15,6 +15,10 @@ with E_n the Hamiltonian at the end of transition n (after the accept/reject:
 H_L if accepted, H_0 with the fresh momentum if rejected), as Stan's
 ``energy__``. Below 0.3 the momentum resampling cannot move the chain across
 the energy levels the target needs (heavy tails, funnels).
+
+``gaussian_leapfrog_delta_h``: the exact first two moments of ΔH for leapfrog
+on a Gaussian field started in equilibrium, the reference HMC's ΔH is checked
+against.
 """
 
 from __future__ import annotations
@@ -82,3 +86,28 @@ def e_bfmi(energy_per_transition: Any) -> Any:
     num = xp.mean(xp.diff(e, axis=1) ** 2, axis=1)
     den = xp.var(e, axis=1, ddof=1)
     return xp.where(den > 0, num / xp.where(den > 0, den, 1.0), xp.nan)
+
+
+def gaussian_leapfrog_delta_h(
+    spectrum: np.ndarray, kT: float, step_size: float, num_steps: int
+) -> tuple[float, float]:
+    """(E ΔH, E ΔH²) of one leapfrog trajectory (unit mass) on a Gaussian field with
+    A(k) = ``spectrum``, from x ~ the target and p ~ N(0, I), exactly.
+
+    The unitary FFT splits H = φ/kT + ½|p|² into one real oscillator per entry of
+    ``spectrum`` with ω² = A/kT. Leapfrog maps each oscillator's z = (x, p) linearly,
+    z ↦ Mz with M = (K·D·K)^L (half kick K = [[1, 0], [−εω²/2, 1]], drift D = [[1, ε],
+    [0, 1]]), so its ΔH = ½zᵀ(MᵀHM − H)z with H = diag(ω², 1) and z ~ N(0, H⁻¹): a
+    Gaussian quadratic form with mean ½tr B and variance ½tr B², B = (MᵀHM − H)H⁻¹.
+    The oscillators are independent, so means and variances add.
+    """
+    mean = var = 0.0
+    for w2 in np.asarray(spectrum, np.float64).ravel() / kT:
+        kick = np.array([[1.0, 0.0], [-0.5 * step_size * w2, 1.0]])
+        drift = np.array([[1.0, step_size], [0.0, 1.0]])
+        m = np.linalg.matrix_power(kick @ drift @ kick, int(num_steps))
+        h = np.diag([w2, 1.0])
+        b = (m.T @ h @ m - h) @ np.diag([1.0 / w2, 1.0])
+        mean += 0.5 * float(np.trace(b))
+        var += 0.5 * float(np.trace(b @ b))
+    return mean, var + mean**2
