@@ -185,7 +185,7 @@ def _step_cost(state: State) -> StepView:
     fig = viz.line_figure(np.asarray(grid), {f"{k.upper()}, exact loop KL": v for k, v in kl.items()},
                           x_title="inference steps S (log)", y_title="exact KL of the loop's output (nats, log)",
                           log_y=True, hlines={"0.1 nats": 0.1}, title="What a short loop costs, exactly")
-    fig.update_xaxes(type="log")
+    viz.log_axis(fig, "x")
     numbers = _loop_numbers(c, run)
     numbers.update(kl_ddim=float(kl["ddim"][grid.index(c.inference_steps)]),
                    kl_ddpm=float(kl["ddpm"][grid.index(c.inference_steps)]),
@@ -228,7 +228,7 @@ def _tempering(state: State) -> StepView:
                                                               for _, b in measured.values()]),
     }, x_title="T (guidance s = 1/T − 1; log)", y_title="output variance / target variance (mean over modes, log)",
         log_y=True, dashed=("exact p^(1/T): T (library covariance)",), title="One dial, two ways to turn it")
-    fig.update_xaxes(type="log")
+    viz.log_axis(fig, "x")
     near = measured[1 / (1 + NEAR_ONE)][1]
     kl = {label: diagnostics.fourier_kl(run.samples[: run.n], exact) if run.n >= 2 else float("nan")
           for label, run in (("temp", tempered), ("guided", guided))}

@@ -10,7 +10,7 @@ from idf.viz.export import field_png, figure_png, frames_gif
 from idf.viz.fields import animated_heatmap, field_grid, field_heatmap, subsample_frames
 from idf.viz.landscape import site_potential_figure, spectrum_figure, toy_figure
 from idf.viz.linked import CurvePanel, cursor_traces, linked_animation
-from idf.viz.traces import bar_figure, line_figure
+from idf.viz.traces import bar_figure, line_figure, log_axis
 
 __all__ = [
     "CurvePanel",
@@ -24,6 +24,7 @@ __all__ = [
     "figure_png",
     "frames_gif",
     "line_figure",
+    "log_axis",
     "site_potential_figure",
     "spectrum_figure",
     "subsample_frames",

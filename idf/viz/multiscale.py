@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from idf.viz.fields import COLORSCALE, symmetric_range
-from idf.viz.traces import PALETTE
+from idf.viz.traces import PALETTE, log_axis
 
 
 def pyramid_figure(fields: Sequence[np.ndarray], titles: Sequence[str], title: str = "") -> go.Figure:
@@ -57,8 +57,8 @@ def radial_spectrum_figure(
         keep = np.asarray(q) > 0
         fig.add_trace(go.Scatter(x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="lines", name=name,
                                  line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
-    fig.update_xaxes(title_text="|q| (cycles per box side; k = 2π|q|/L rad per site), log", type="log")
-    fig.update_yaxes(title_text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log", type="log")
+    log_axis(fig, "x", title_text="|q| (cycles per box side; k = 2π|q|/L rad per site), log")
+    log_axis(fig, "y", title_text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log")
     # the legend goes under the x-axis title: above the plot it sat on the figure's title
     fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=50, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))

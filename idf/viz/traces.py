@@ -11,6 +11,18 @@ import plotly.graph_objects as go
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
+def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
+    """Make ``fig``'s x or y axis logarithmic with readable labels. Over less than two decades
+    Plotly labels every digit (1, 2, …, 9: they overlap on a projector); there only 1, 2 and 5
+    of each decade are labelled. ``kw`` go to the axis update (title_text, row, col)."""
+    values = [np.asarray(getattr(t, axis), np.float64).ravel() for t in fig.data if getattr(t, axis) is not None]
+    v = np.concatenate(values) if values else np.zeros(0)
+    v = v[np.isfinite(v) & (v > 0)]
+    narrow = v.size > 0 and np.log10(v.max() / v.min()) < 2.0
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(type="log", **({"dtick": "D2"} if narrow else {}), **kw)
+
+
 def line_figure(
     x: np.ndarray,
     series: Mapping[str, np.ndarray | tuple[np.ndarray, np.ndarray]],
@@ -49,7 +61,10 @@ def line_figure(
                       margin=dict(l=10, r=10, t=45 + 20 * rows, b=10),
                       legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0, font=dict(size=11)))
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
+    if log_y:
+        log_axis(fig, "y", title_text=y_title)
+    else:
+        fig.update_yaxes(title_text=y_title, type="linear")
     return fig
 
 

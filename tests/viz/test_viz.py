@@ -86,3 +86,12 @@ def test_exports_decode():
     fig = viz.line_figure(np.arange(5), {"y": np.arange(5.0)}, x_title="t", y_title="y")
     assert viz.figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
     assert viz.figure_png(viz.animated_heatmap(frames, list("abcd")))[:4] == b"\x89PNG"
+
+
+def test_log_axes_label_only_1_2_5_over_a_narrow_range():
+    """Under two decades Plotly would label every digit (they overlap on a projector)."""
+    x = np.arange(1, 10)
+    narrow = viz.line_figure(x, {"a": np.linspace(0.1, 1.0, 9)}, x_title="x", y_title="y", log_y=True)
+    wide = viz.line_figure(x, {"a": np.geomspace(1e-3, 10.0, 9)}, x_title="x", y_title="y", log_y=True)
+    assert narrow.layout.yaxis.type == wide.layout.yaxis.type == "log"
+    assert narrow.layout.yaxis.dtick == "D2" and wide.layout.yaxis.dtick is None
