@@ -66,13 +66,16 @@ nav[2].caption("Keys: ← previous, → next. Each step has its own link: copy t
 
 with st.spinner("Computing this step …"):
     view = tour_views.draw(step.page, step.view, step.params)
-st.markdown(tours.fill(step.narration, view.numbers))
-presentation.chart(view.figure, key="tour.chart")
-st.info(f"**What to notice:** {tours.fill(step.notice, view.numbers)}", icon="👀")
+# On a projector (1280×720, large type) the chart goes beside the words, so it is above the fold.
+words, picture = st.columns([2, 3], gap="medium") if show.projector else (st.container(), st.container())
+words.markdown(tours.fill(step.narration, view.numbers))
+with picture:
+    presentation.chart(view.figure, key="tour.chart")
+words.info(f"**What to notice:** {tours.fill(step.notice, view.numbers)}", icon="👀")
 if step.question:
-    st.success(f"**Question for the room:** {tours.fill(step.question, view.numbers)}", icon="🙋")
+    words.success(f"**Question for the room:** {tours.fill(step.question, view.numbers)}", icon="🙋")
 link = tour_views.page_link(step.page, step.params)
-st.markdown(f"[Open this view on its page ↗]({link})")
+words.markdown(f"[Open this view on its page ↗]({link})")
 if not show.student:
     with st.expander("Expert: this step's URL state and every number the narration can quote"):
         st.caption(view.caption)

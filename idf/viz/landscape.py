@@ -20,7 +20,7 @@ def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> g
     a = np.asarray(spectrum, np.float64)
     lam = np.asarray(lam, np.float64)
     bad = a <= 0
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.16,  # room for k₁'s title
                         subplot_titles=["A(k) against λ_k", "A(k) over the Brillouin zone"])
     fig.add_trace(go.Scatter(x=lam[~bad], y=a[~bad], mode="markers", name="A(k) > 0 (proper mode)",
                              marker=dict(color="#1f77b4", size=7)), row=1, col=1)

@@ -13,14 +13,19 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
     """Make ``fig``'s x or y axis logarithmic with readable labels. Over less than two decades
-    Plotly labels every digit (1, 2, …, 9: they overlap on a projector); there only 1, 2 and 5
-    of each decade are labelled. ``kw`` go to the axis update (title_text, row, col)."""
+    Plotly labels every digit, and the in-between ones without their decade ("5" for 0.5): they
+    overlap on a projector and read wrong. There the ticks are 1, 2 and 5 of each decade,
+    written in full. ``kw`` go to the axis update (title_text, row, col)."""
     values = [np.asarray(getattr(t, axis), np.float64).ravel() for t in fig.data if getattr(t, axis) is not None]
     v = np.concatenate(values) if values else np.zeros(0)
     v = v[np.isfinite(v) & (v > 0)]
-    narrow = v.size > 0 and np.log10(v.max() / v.min()) < 2.0
+    ticks = {}
+    if v.size and np.log10(v.max() / v.min()) < 2.0:
+        decades = range(int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max()))) + 1)
+        vals = [m * 10.0**d for d in decades for m in (1, 2, 5) if v.min() / 1.5 <= m * 10.0**d <= v.max() * 1.5]
+        ticks = dict(tickvals=vals, ticktext=[f"{t:g}" for t in vals])
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    update(type="log", **({"dtick": "D2"} if narrow else {}), **kw)
+    update(type="log", **ticks, **kw)
 
 
 def line_figure(
