@@ -28,9 +28,9 @@ def subsample_frames(num_frames: int, max_frames: int = 60) -> np.ndarray:
 
 
 def display_values(z: np.ndarray) -> np.ndarray:
-    """Field values as a chart sends them: float32 (7 significant digits, far finer than a
-    colour scale resolves; Plotly ships arrays as typed base64, so this halves the bytes of
-    float64). Downloads keep the computed precision."""
+    """Values as a chart sends them: float32 (7 significant digits, far finer than a colour
+    scale or a line resolves; Plotly ships arrays as typed base64, so this halves the bytes
+    of float64). Downloads and the numbers on the page keep the computed precision."""
     return np.asarray(z, np.float32)
 
 

@@ -56,12 +56,14 @@ def _curve_traces(p: CurvePanel, colour_offset: int) -> tuple[list[go.Scatter], 
         if isinstance(y, tuple):
             mean, sd = (np.asarray(v, np.float64) for v in y)
             band = np.concatenate([mean + sd, (mean - sd)[::-1]])
-            traces.append(go.Scatter(x=np.concatenate([x, x[::-1]]), y=band, fill="toself", fillcolor=colour,
+            traces.append(go.Scatter(x=display_values(np.concatenate([x, x[::-1]])), y=display_values(band),
+                                     fill="toself", fillcolor=colour,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False))
             values.append(band)
             y = mean
         y = np.asarray(y, np.float64)
-        traces.append(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=colour)))
+        traces.append(go.Scatter(x=display_values(x), y=display_values(y), mode="lines", name=name,
+                                 line=dict(color=colour)))
         values.append(y)
         first = y if first is None else first
     for j, (name, value) in enumerate((p.hlines or {}).items()):
@@ -131,7 +133,9 @@ def linked_animation(
     fig.frames = [
         go.Frame(
             name=lab,
-            data=[go.Heatmap(z=display_values(f))] + [t for p, first, yr in state for t in _cursor(p, first, yr, k)],
+            # frames carry only what moves (z, the cursors' x and y): names and styles stay the traces'
+            data=[go.Heatmap(z=display_values(f))] + [go.Scatter(x=t.x, y=t.y) for p, first, yr in state
+                                                      for t in _cursor(p, first, yr, k)],
             traces=moving,
         )
         for k, (f, lab) in enumerate(zip(frames, labels, strict=True))

@@ -51,13 +51,13 @@ def line_figure(
         dash = "dash" if name in dashed else None
         if isinstance(y, tuple):
             mean, sd = (np.asarray(v, np.float64) for v in y)
-            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]),
-                                     y=np.concatenate([mean + sd, (mean - sd)[::-1]]),
+            fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]).astype(np.float32),
+                                     y=np.concatenate([mean + sd, (mean - sd)[::-1]]).astype(np.float32),
                                      fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0),
                                      hoverinfo="skip", showlegend=False, name=f"{name} ±1 s.d."))
             y = mean
-        fig.add_trace(go.Scatter(x=x, y=np.asarray(y, np.float64), mode="lines", name=name,
-                                 line=dict(color=colour, dash=dash)))
+        fig.add_trace(go.Scatter(x=np.asarray(x, np.float32), y=np.asarray(y, np.float32), mode="lines", name=name,
+                                 line=dict(color=colour, dash=dash)))  # float32: half the bytes, ample for a line
     for j, (name, value) in enumerate((hlines or {}).items()):
         fig.add_trace(go.Scatter(x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
                                  line=dict(color="black", dash="dot" if j else "dash", width=1.5)))
