@@ -51,9 +51,13 @@ def main() -> int:
     if args.only:
         names = [n for n in names if n == f"bench_{args.only}"]
     for name in names:
+        module = importlib.import_module(name)
+        if not hasattr(module, "run"):  # a standalone script (bench_cost.py): run it on its own
+            print(f"{name}: skipped (no run(); a standalone script)")
+            continue
         start = time.perf_counter()
         try:
-            rows = importlib.import_module(name).run(quick=args.quick)
+            rows = module.run(quick=args.quick)
             error = None
         except Exception:  # a broken benchmark is reported, the others still run
             rows, error = [], traceback.format_exc(limit=3)
