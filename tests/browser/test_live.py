@@ -18,10 +18,18 @@ pytestmark = pytest.mark.browser
 LIVE = 'text=/live: step \\d+/'
 
 
-def live_line(pg) -> tuple[int, int]:
-    """(step, update) from the live panel's status line."""
-    text = pg.locator(LIVE).first.inner_text()
-    return int(re.search(r"step (\d+)", text).group(1)), int(re.search(r"update (\d+)", text).group(1))
+def live_line(pg, timeout_s: float = 30.0) -> tuple[int, int]:
+    """(step, update) from the live panel's status line. While a rerun replaces the line, the
+    element found can be read empty (seen once in CI right after Reset): read it again."""
+    deadline = time.time() + timeout_s
+    while True:
+        text = pg.locator(LIVE).first.inner_text()
+        step, update = re.search(r"step (\d+)", text), re.search(r"update (\d+)", text)
+        if step and update:
+            return int(step.group(1)), int(update.group(1))
+        if time.time() > deadline:
+            raise AssertionError(f"no live status line in {text!r}")
+        time.sleep(0.2)
 
 
 def wait_for_steps(pg, at_least: int, timeout_s: float = 240.0) -> tuple[int, int]:
