@@ -15,12 +15,12 @@ import pytest
 from tests.browser.helpers import ROOT, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
-LIVE = 'text=/live: step \\d+/'
+LIVE = 'text=/live: step \\d+/ >> visible=true'  # only a shown line (a hidden copy read as '')
 
 
 def live_line(pg, timeout_s: float = 30.0) -> tuple[int, int]:
-    """(step, update) from the live panel's status line. While a rerun replaces the line, the
-    element found can be read empty (seen once in CI right after Reset): read it again."""
+    """(step, update) from the live panel's visible status line; read again while a rerun
+    is replacing it (CI once read it empty right after Reset)."""
     deadline = time.time() + timeout_s
     while True:
         text = pg.locator(LIVE).first.inner_text()
