@@ -305,9 +305,10 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
         new, info = jax.vmap(smp.step, in_axes=(0, 0, None))(keys, states, energy)
         if sampler.adaptable:
             # Metropolis-adjusted: a non-finite proposal was rejected (its ratio is NaN or −∞)
-            # and the chain goes on; only a non-finite kept state (φ = −∞ accepted) freezes it.
-            grad_ok = jnp.all(jnp.isfinite(new.grad_logdensity).reshape(chains_cap, -1), axis=1)
-            bad = ~(jnp.isfinite(new.energy) & grad_ok)
+            # and the chain goes on; only an accepted one (φ = −∞, or a NaN gradient at a finite
+            # ΔH) becomes the state and freezes it. The state was finite, so that is exactly
+            # "accepted and non-finite" (NUTS: moved to a non-finite point), with no new reduction.
+            bad = info.nonfinite & info.accepted
         else:  # ULA keeps every proposal: a non-finite one is the chain's state
             bad = info.nonfinite
         frozen = was.nonfinite | bad
