@@ -35,40 +35,62 @@ EBFMI_THRESHOLD = 0.3
 
 
 def leapfrog_hamiltonian(
-    path: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any = 1.0
+    path: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any = 1.0, num_steps: Any = None
 ) -> tuple[jax.Array, jax.Array]:
-    """H(x_i, p_i) along one leapfrog path [L + 1, *shape] (L ≥ 1).
+    """H(x_i, p_i) along one leapfrog path [P, *shape] of L = P − 1 ≥ 1 steps.
 
-    Returns (H [L + 1] in kT, potential φ(x_i)/kT [L + 1]); the kinetic part is
-    their difference. ΔH of the trajectory is H[-1] − H[0]."""
+    ``num_steps``: the trajectory's own L when the path is a padded buffer
+    (HMC with ``max_leapfrog``: x_L repeated up to P − 1 = max_leapfrog; pass
+    ``num_grad_evals``, traced or not); None: the whole path. Returns (H [P] in
+    kT, potential φ(x_i)/kT [P]); past L both repeat their values at x_L, so
+    H[-1] − H[0] is the trajectory's ΔH either way. The kinetic part is their difference."""
     path = jnp.asarray(path)
     inv_mass = jnp.asarray(inverse_mass, path.dtype)
     potential, grads = jax.vmap(jax.value_and_grad(energy.energy))(path)
     potential = potential / energy.kT
     grad_logp = -grads / energy.kT
-    half = (path[1:] - path[:-1]) / (step_size * inv_mass)  # p_{i+½}, [L, *shape]
+    half = (path[1:] - path[:-1]) / (step_size * inv_mass)  # p_{i+½}, [P − 1, *shape]
     first = half[0] - 0.5 * step_size * grad_logp[0]
     last = half[-1] + 0.5 * step_size * grad_logp[-1]
     inner = 0.5 * (half[:-1] + half[1:])
     momenta = jnp.concatenate([first[None], inner, last[None]], axis=0)
+    if num_steps is not None:  # p_L at i = L and after it (where x_i = x_L and p_{i+½} = 0 is padding)
+        count = jnp.asarray(num_steps, jnp.int32)
+        last = jnp.take(half, count - 1, axis=0) + 0.5 * step_size * jnp.take(grad_logp, count, axis=0)
+        past = (jnp.arange(path.shape[0]) >= count).reshape((-1,) + (1,) * (path.ndim - 1))
+        momenta = jnp.where(past, last, momenta)
     axes = tuple(range(1, path.ndim))
     kinetic = 0.5 * jnp.sum(inv_mass * momenta**2, axis=axes)
     return potential + kinetic, potential
 
 
 def transition_energy(
-    paths: jax.Array, accepted: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any = 1.0
+    paths: jax.Array,
+    accepted: jax.Array,
+    energy: Energy,
+    step_size: Any,
+    inverse_mass: Any = 1.0,
+    num_steps: Any = None,
 ) -> jax.Array:
-    """Stan's ``energy__`` per transition: paths [C, T, L + 1, *shape], accepted [C, T]
-    -> [C, T] (kT units): H at the trajectory's end if accepted, at its start if not."""
-
-    def one(path: jax.Array) -> jax.Array:
-        h, _ = leapfrog_hamiltonian(path, energy, step_size, inverse_mass)
-        return jnp.stack([h[0], h[-1]])
-
+    """Stan's ``energy__`` per transition: paths [C, T, P, *shape], accepted [C, T]
+    -> [C, T] (kT units): H at the trajectory's end if accepted, at its start if not.
+    ``num_steps`` [C, T] (``ChainResult.num_grad_evals``): each path's valid L when
+    the paths are padded buffers (HMC with ``max_leapfrog``); None: L = P − 1."""
     c, t = paths.shape[:2]
-    ends = jax.vmap(one)(jnp.asarray(paths).reshape(c * t, *paths.shape[2:])).reshape(c, t, 2)
+    flat = jnp.asarray(paths).reshape(c * t, *paths.shape[2:])
+    if num_steps is None:
+        ends = jax.vmap(lambda path: _ends(path, energy, step_size, inverse_mass, None))(flat)
+    else:
+        counts = jnp.asarray(num_steps).reshape(c * t)
+        ends = jax.vmap(lambda path, n: _ends(path, energy, step_size, inverse_mass, n))(flat, counts)
+    ends = ends.reshape(c, t, 2)
     return jnp.where(jnp.asarray(accepted), ends[..., 1], ends[..., 0])
+
+
+def _ends(path: jax.Array, energy: Energy, step_size: Any, inverse_mass: Any, num_steps: Any) -> jax.Array:
+    """(H at the start, H at the end) of one path."""
+    h, _ = leapfrog_hamiltonian(path, energy, step_size, inverse_mass, num_steps)
+    return jnp.stack([h[0], h[-1]])
 
 
 def e_bfmi(energy_per_transition: Any) -> Any:

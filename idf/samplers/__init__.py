@@ -3,7 +3,8 @@ MH, HMC (ours) and NUTS (BlackJAX, same interface), plus ``run_chains`` and
 reverse diffusion as an i.i.d. sampler (``diffusion_chains``, same result).
 
 A sampler is a pytree dataclass: continuous settings (step size, inverse mass)
-are traced leaves, loop-shaping ones (number of leapfrog steps) static.
+are traced leaves, loop-shaping ones (number of leapfrog steps) static, or
+traced trip counts inside a loop of fixed capacity (``HMC(max_leapfrog=…)``).
 ``sampler.init(position, energy) -> SamplerState`` and
 ``sampler.step(key, state, energy) -> (SamplerState, SamplerInfo)`` work on one
 unbatched chain (the ``Sampler`` protocol); ``run_chains`` vmaps and scans them
@@ -41,12 +42,15 @@ SAMPLERS = {
 }
 
 
-def make_sampler(name: str, step_size: float, num_leapfrog: int = 10) -> Sampler:
-    """A sampler by registry name; ``num_leapfrog`` is used by HMC only."""
+def make_sampler(name: str, step_size: float, num_leapfrog: int = 10, max_leapfrog: int | None = None) -> Sampler:
+    """A sampler by registry name; ``num_leapfrog`` L and the capacity ``max_leapfrog``
+    (None: L static, one program per L; else L traced, one program for every L ≤ it)
+    are used by HMC only."""
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
     if name == "hmc":
-        return HMC(step_size=step_size, num_leapfrog=int(num_leapfrog))
+        cap = None if max_leapfrog is None else int(max_leapfrog)
+        return HMC(step_size=step_size, num_leapfrog=int(num_leapfrog), max_leapfrog=cap)
     return SAMPLERS[name](step_size=step_size)
 
 

@@ -5,6 +5,11 @@ Hamiltonian in units of kT: H(x, p) = −log p(x) + ½ pᵀM⁻¹p, with a diago
     p ← p + (ε/2)∇log p(x);  x ← x + ε M⁻¹p;  p ← p + (ε/2)∇log p(x).
 It is volume-preserving and time-reversible, so with a Metropolis test it
 leaves exp(−H) invariant; its energy error is O(ε²) over a fixed trajectory.
+
+Two loop forms, the same steps: a ``lax.scan`` of static length L (the
+library's default: L is a Python int, each L its own program), or, given a
+capacity ``max_steps``, a ``fori_loop`` whose trip count L is traced, writing
+into a path buffer of max_steps + 1 points (one program for every L ≤ capacity).
 """
 
 from __future__ import annotations
@@ -21,29 +26,49 @@ def leapfrog(
     momentum: jax.Array,
     energy: Energy,
     step_size: jax.Array,
-    num_steps: int,
+    num_steps: int | jax.Array,
     inverse_mass: jax.Array,
+    max_steps: int | None = None,
 ) -> tuple[SamplerState, jax.Array, jax.Array]:
     """Integrate ``num_steps`` leapfrog steps from (state.position, momentum).
 
     momentum, inverse_mass: [*shape] (inverse_mass broadcasts, 1.0 = identity).
     Returns (end state with cached energy and gradient, end momentum [*shape],
-    path [num_steps + 1, *shape] of positions, start included).
+    path of positions, start included). Without ``max_steps`` (num_steps a
+    Python int): path [num_steps + 1, *shape]. With ``max_steps`` (num_steps
+    may be traced, 1 ≤ num_steps ≤ max_steps): path [max_steps + 1, *shape]
+    whose first num_steps + 1 points are the trajectory and the rest repeat its
+    end point x_L (the valid length is num_steps + 1: ``SamplerInfo.num_grad_evals`` + 1).
     One gradient evaluation per step (the first half-kick reuses the cached one).
     """
 
-    def one_step(carry, _):
+    def one_step(carry):
         s, p = carry
         p = p + 0.5 * step_size * s.grad_logdensity
         x = s.position + step_size * inverse_mass * p
         value, grad = energy_and_grad(energy, x)
         grad_logdensity = -grad / energy.kT
         p = p + 0.5 * step_size * grad_logdensity
-        return (SamplerState(x, value, -value / energy.kT, grad_logdensity), p), x
+        return SamplerState(x, value, -value / energy.kT, grad_logdensity), p
 
-    (end, p_end), xs = jax.lax.scan(one_step, (state, momentum), None, length=num_steps)
-    path = jnp.concatenate([state.position[None], xs], axis=0)
-    return end, p_end, path
+    if max_steps is None:
+
+        def scan_step(carry, _):
+            s, p = one_step(carry)
+            return (s, p), s.position
+
+        (end, p_end), xs = jax.lax.scan(scan_step, (state, momentum), None, length=num_steps)
+        return end, p_end, jnp.concatenate([state.position[None], xs], axis=0)
+
+    def body(i, carry):
+        s, p, path = carry
+        s, p = one_step((s, p))
+        return s, p, jax.lax.dynamic_update_index_in_dim(path, s.position, i + 1, axis=0)
+
+    path0 = jnp.broadcast_to(state.position, (max_steps + 1, *state.position.shape))
+    end, p_end, path = jax.lax.fori_loop(0, num_steps, body, (state, momentum, path0))
+    past_end = (jnp.arange(max_steps + 1) > num_steps).reshape((-1,) + (1,) * state.position.ndim)
+    return end, p_end, jnp.where(past_end, end.position, path)
 
 
 def kinetic_energy(momentum: jax.Array, inverse_mass: jax.Array) -> jax.Array:
