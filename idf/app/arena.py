@@ -34,6 +34,7 @@ from idf.app.arena_config import (
     DMH_PROPOSALS,
     DMH_TARGET,
     IID,
+    LEAPFROG_RANGE,
     MAX_FRAMES,
     MCMC,
     SAMPLER_HELP,
@@ -118,8 +119,11 @@ def _toy_drawing(result: ChainResult) -> ToyDrawing:
 
 
 def _run_mcmc(spec: RunSpec, energy, key, x_init, record: bool):
-    """(result, sampler actually kept, restarts, timing, warm seconds) of one MCMC sampler."""
-    sampler = make_sampler(spec.sampler, spec.step_size, max(spec.num_leapfrog, 1))
+    """(result, restarts, timing, warm seconds) of one MCMC sampler. HMC's L is a
+    traced count in a loop of capacity LEAPFROG_RANGE[1]: one program for every L;
+    its recorded paths are cut to their L + 1 points here (host slices compile nothing)."""
+    leapfrog = max(spec.num_leapfrog, 1)
+    sampler = make_sampler(spec.sampler, spec.step_size, leapfrog, max_leapfrog=LEAPFROG_RANGE[1])
     kwargs = dict(
         burn_in=spec.burn_in, record_proposals=record, adapt=spec.adapt and sampler.adaptable, warn=False,
         capacity=capacity(spec.chains),
@@ -127,6 +131,8 @@ def _run_mcmc(spec: RunSpec, energy, key, x_init, record: bool):
     with timed(SAMPLER_LABELS[spec.sampler]) as timing:
         run = run_chains_with_restarts(sampler, energy, key, x_init, spec.steps, **kwargs)
         result = _numpy(run.result)
+    if spec.sampler == "hmc" and result.paths is not None:
+        result = result._replace(paths=result.paths[:, :, : leapfrog + 1])
 
     def go():
         jax.block_until_ready(run_chains(run.sampler, energy, key, x_init, spec.steps, **kwargs).positions)
@@ -334,8 +340,9 @@ def timing_total(runs: dict[str, SamplerRun]) -> Timing:
 def warm_up(config: ArenaConfig | None = None, sizes: tuple[int, ...] | None = None) -> int:
     """Compile what ``config``'s view (default: the page's) needs at every lattice
     side in ``sizes`` (default: the whole L slider, the default side first) and
-    every chain bucket, by running it into the shared cache; steps and burn-in
-    need nothing more (traced counts). Returns how many runs it made."""
+    every chain bucket, by running it into the shared cache; steps, burn-in and
+    HMC's L need nothing more (traced counts: L runs in a leapfrog loop of
+    capacity LEAPFROG_RANGE[1]). Returns how many runs it made."""
     config = config or ArenaConfig()
     if sizes is None:
         low, high, step = SIZE_RANGE

@@ -27,6 +27,8 @@ CHAINS_RANGE = (2, MAX_CHAINS, 1)
 STEPS_RANGE = (100, 2000, 50)
 BURN_IN_RANGE = (0, 1000, 50)
 SIZE_RANGE = (4, 16, 1)
+# HMC's L: a traced trip count in a leapfrog loop of capacity LEAPFROG_RANGE[1] (HMC(max_leapfrog=…)), so no L compiles
+LEAPFROG_RANGE = (1, 40, 1)
 CHAIN_BUCKETS = (8, MAX_CHAINS)  # chains are padded to the first bucket that holds them
 
 

@@ -16,6 +16,7 @@ from idf.app.arena_config import (
     DMH_CHECKPOINT,
     DMH_INFERENCE_STEPS,
     IID,
+    LEAPFROG_RANGE,
     MCMC,
     SAMPLER_HELP,
     SAMPLER_LABELS,
@@ -105,7 +106,8 @@ def sidebar() -> PageState:
                 f"{name}_steps", f"{label}: inference steps (DDIM)", 10, 500, DEFAULT_INFERENCE_STEPS, 10
             )
         elif name == "hmc":
-            leapfrog = sc.int_slider("L_hmc", "HMC: leapfrog steps L", 1, 40, d.num_leapfrog)
+            lo, hi, step = LEAPFROG_RANGE
+            leapfrog = sc.int_slider("L_hmc", "HMC: leapfrog steps L", lo, hi, d.num_leapfrog, step)
     config = ArenaConfig(
         target=target,
         params=ptuple,

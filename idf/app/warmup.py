@@ -14,7 +14,7 @@ Two phases:
    session reads: its first view is a cache hit, not a compile.
 2. *shapes*: what a count or shape control needs beyond the default view.
    Counts run as traced trip counts in fixed-capacity loops (inference steps
-   S, training steps T) and batches are padded to a few buckets
+   S, training steps T, the Arena's HMC leapfrog steps L) and batches are padded to a few buckets
    (``idf.diffusion.buckets``), so what is left is every lattice side L and
    every batch bucket at the page's other defaults; these are compiled
    through the uncached computes, so they fill no cache entry.

@@ -10,7 +10,7 @@ from jax import monitoring
 
 from idf import _tracing
 from idf.app import arena
-from idf.app.arena_config import BURN_IN_RANGE, CHAINS_RANGE, STEPS_RANGE, ArenaConfig
+from idf.app.arena_config import BURN_IN_RANGE, CHAINS_RANGE, LEAPFROG_RANGE, STEPS_RANGE, ArenaConfig
 
 _compiles = collections.Counter()
 
@@ -41,3 +41,28 @@ def test_no_chains_steps_burn_in_or_side_value_compiles_after_warm_up():
             assert run.result.positions.shape[:2] == (view.chains, view.steps)
     assert _tracing.traces("run_chains") == traces
     assert _compiles["n"] == compiles
+
+
+def test_no_leapfrog_count_compiles_after_warm_up():
+    """HMC's L slider: the Arena's HMC runs L as a traced trip count in a leapfrog loop of
+    capacity LEAPFROG_RANGE[1] = the slider's top, so the warm-up's one program per side and
+    chain bucket serves every L. Every L in the slider's range (lattice, 4×4) and, on a toy
+    (which records the paths, cut to their L + 1 points), both ends, the default's
+    neighbours and an odd one compile nothing; an L past the range is refused, not compiled."""
+    import pytest
+
+    lo, hi, step = LEAPFROG_RANGE
+    lattice = ArenaConfig(samplers=("hmc",), size=4, steps=100, burn_in=0)
+    toy = ArenaConfig(target="banana", params=(), samplers=("hmc",), steps=100, burn_in=0)
+    assert arena.warm_up(lattice, (4,)) == arena.warm_up(toy, (toy.size,)) == 2
+    traces, compiles = _tracing.traces("run_chains"), _compiles["n"]
+    for leap in range(lo, hi + 1, step):  # every value
+        run = arena.run_sampler(dataclasses.replace(lattice, num_leapfrog=leap).run_spec("hmc"))
+        assert (run.result.num_grad_evals == leap).all() and run.grad_evals == leap * 8 * 100
+    for leap in (lo, 9, 11, 23, hi):
+        run = arena.run_sampler(dataclasses.replace(toy, num_leapfrog=leap).run_spec("hmc"))
+        assert run.toy.paths.shape == (12, leap + 1, 2)
+    assert _tracing.traces("run_chains") == traces
+    assert _compiles["n"] == compiles
+    with pytest.raises(ValueError, match="max_leapfrog"):
+        arena.run_sampler(dataclasses.replace(lattice, num_leapfrog=hi + 1).run_spec("hmc"))
