@@ -21,6 +21,7 @@ Shortcuts: Space play/pause, N step, X reset (Streamlit reserves R for rerun).
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Any, NamedTuple
 
@@ -28,7 +29,7 @@ import numpy as np
 import streamlit as st
 
 from idf import diagnostics
-from idf.app import presentation
+from idf.app import live_player, presentation
 from idf.app.arena_targets import make_target
 from idf.app.live_run import SPEEDS, WARMUP, LiveConfig, LiveDiagnostics, LiveRun, advance, live_diagnostics, start
 from idf.diagnostics.verdict import Status, key_numbers
@@ -38,8 +39,11 @@ from idf.viz.live import delta_h_trace, gallery_figure, trace_figure, trajectory
 
 TICK_S = 0.04  # seconds from one update's end to the next one's start while playing
 SLOW_TICK_S = 1.0  # seconds between diagnostics updates while playing
+PLAYER_SLOW_TICK_S = 2.0  # the same beside the browser's player (its draws share the browser's one thread)
 URL_NAMES = ("live", "speed", "internals")
 SHORTCUTS = {"play": "Space", "step": "N", "reset": "X"}
+# IDF_LIVE_PLAYER=0: the server draws every update itself (the bench's baseline: bench/live_speed.py)
+PLAYER = os.environ.get("IDF_LIVE_PLAYER", "1") != "0"
 
 
 class LiveSettings(NamedTuple):
@@ -72,13 +76,15 @@ def _slot(key: str) -> dict:
 
 
 def _toggle_play(settings: LiveSettings) -> None:
+    _slot(settings.key)["touched"] = True
     k = settings.controls._key("live")
     st.session_state[k] = not st.session_state.get(k, False)
 
 
 def _reset(key: str) -> None:
     slot = _slot(key)
-    slot.update(run=None, ticks=[], reveal=None, updates=0)
+    slot.update(run=None, ticks=[], reveal=None, updates=0, touched=True)  # touched: the panel stays open
+    slot.pop("player", None)
 
 
 def _step(key: str, speed: int) -> None:
@@ -112,11 +118,15 @@ def buttons(settings: LiveSettings) -> None:
                     "controls; changing the target, sampler or ε starts a new one.")
 
 
+def _slow_motion(run: LiveRun, settings: LiveSettings) -> bool:
+    """Speed 1 on an HMC toy: the server reveals the leapfrog path point by point."""
+    return settings.speed == 1 and run.config.toy and run.config.sampler == "hmc"
+
+
 def _tick(slot: dict, settings: LiveSettings) -> None:
     """One update while playing: reveal the next leapfrog point (speed 1, HMC, toys) or take a chunk."""
     run: LiveRun = slot["run"]
-    cfg = run.config
-    slow_motion = settings.speed == 1 and cfg.toy and cfg.sampler == "hmc" and run.steps > 0
+    slow_motion = _slow_motion(run, settings) and run.steps > 0
     if slow_motion and slot["reveal"] is not None and slot["reveal"] < len(run.path):
         slot["reveal"] += 1
     else:
@@ -137,7 +147,10 @@ def panel(cfg: LiveConfig, settings: LiveSettings) -> None:
     """The live view of ``cfg``: buttons, then a fragment that streams while playing."""
     slot = _slot(settings.key)
     if slot["run"] is None or slot["run"].config != cfg:
-        slot.update(run=start(cfg), ticks=[], reveal=None, updates=0)
+        slot.update(run=start(cfg), ticks=[], reveal=None, updates=0, run_id=slot.get("run_id", 0) + 1)
+        slot.pop("player", None)
+    if not settings.playing:
+        slot.pop("player", None)  # the player's clock starts again with the next Play
     buttons(settings)
 
     # Two fragments. The chains' fragment takes one chunk per run and redraws the gallery
@@ -145,17 +158,28 @@ def panel(cfg: LiveConfig, settings: LiveSettings) -> None:
     # instead of mounting a new one; run_every schedules the next run once the browser has
     # the last one. The diagnostics' fragment (tens of ms: every observable rank-normalised)
     # redraws the verdict and the numbers every SLOW_TICK_S.
-    @st.fragment(run_every=TICK_S if settings.playing else None)
+    played = PLAYER and settings.playing and not _slow_motion(slot["run"], settings)
+
+    @st.fragment(run_every=(live_player.FEED_S if played else TICK_S) if settings.playing else None)
     def stream() -> None:
+        if played:
+            before = slot["run"]
+            frames = live_player.feed(slot, settings.speed)
+            grid = _grid(cfg.target, cfg.params, 70) if cfg.toy else None
+            st.caption(f"Played back in your browser at up to {live_player.FPS} updates/s, a second or so "
+                       f"behind the chains (the server has computed {slot['run'].steps} steps; the diagnostics "
+                       "below are of all of them). Pause shows the chains' actual state, with hover and zoom.")
+            live_player.show(before, slot, frames, grid, key=f"{settings.key}.player")
+            return
         if settings.playing:
             _tick(slot, settings)
         caption = st.empty()
         left, right = st.columns([1, 1])
         draw(slot, settings, Places(caption, left, right))
 
-    @st.fragment(run_every=SLOW_TICK_S if settings.playing else None)
+    @st.fragment(run_every=(PLAYER_SLOW_TICK_S if played else SLOW_TICK_S) if settings.playing else None)
     def judge() -> None:
-        draw_diagnostics(slot, settings)
+        draw_diagnostics(slot, settings, light=played)
 
     stream()
     judge()
@@ -200,8 +224,10 @@ def draw(slot: dict, settings: LiveSettings, places: Places) -> None:
                            key=f"{settings.key}.traces")
 
 
-def draw_diagnostics(slot: dict, settings: LiveSettings) -> None:
-    """The verdict, the numbers (all of them with ``internals``), the HMC internals and the marginals."""
+def draw_diagnostics(slot: dict, settings: LiveSettings, light: bool = False) -> None:
+    """The verdict, the numbers (all of them with ``internals``), the HMC internals and the marginals.
+    ``light`` (beside the browser's player): the HMC internals' charts wait for Pause (redrawing
+    a trajectory scrub every two seconds would stall the player, and it cannot be scrubbed)."""
     run: LiveRun = slot["run"]
     cfg = run.config
     d = live_diagnostics(run)
@@ -209,7 +235,7 @@ def draw_diagnostics(slot: dict, settings: LiveSettings) -> None:
     first = run.steps - n
     show_verdict(d)
     if settings.internals:
-        expert_view(run, d, settings, first)
+        expert_view(run, d, settings, first, charts=not light)
     if cfg.toy and d.draws >= 10:
         s = slice(n - d.draws, n)
         samples = np.stack([run.observables["x₁"][:, s].ravel(), run.observables["x₂"][:, s].ravel()], axis=-1)
@@ -231,7 +257,7 @@ def show_verdict(d: LiveDiagnostics) -> None:
                                                               else f"{value:.0f}"))
 
 
-def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first: int) -> None:
+def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first: int, charts: bool = True) -> None:
     """The full table and the HMC internals: ΔH per transition and the scrub inside the last trajectory."""
     s = d.summary
     rows = []
@@ -245,6 +271,9 @@ def expert_view(run: LiveRun, d: LiveDiagnostics, settings: LiveSettings, first:
                f"rms ΔH {d.rms_dh:.3g} kT · stuck chains {s.stuck} · {d.draws} draws per chain after warm-up"
                if math.isfinite(s.acceptance) else f"no acceptance test (ULA) · {d.draws} draws per chain")
     if run.config.sampler != "hmc" or run.path_h is None:
+        return
+    if not charts:
+        st.caption("Pause to see ΔH per trajectory and to scrub inside the last leapfrog trajectory.")
         return
     st.plotly_chart(delta_h_trace(run.delta_H, first, title="ΔH per trajectory"))
     grid = _grid(run.config.target, run.config.params, 70) if run.config.toy else None
@@ -281,6 +310,7 @@ def arena_live_config(config: Any) -> LiveConfig | None:
 
 
 def started(settings: LiveSettings) -> bool:
-    """Whether this session's live run has taken a step (the page keeps its expander open)."""
-    run = _slot(settings.key)["run"]
-    return run is not None and run.steps > 0
+    """Whether this session's live run has taken a step or its buttons were used (the page
+    keeps its expander open: Reset must not fold away the panel it was pressed in)."""
+    slot = _slot(settings.key)
+    return slot.get("touched", False) or (slot["run"] is not None and slot["run"].steps > 0)

@@ -1,6 +1,7 @@
 """The live run under AppTest: Step advances the chains, the verdict is drawn from the
 numbers, an absurd ε turns it into a warning, Reset starts over, ?live=1 plays."""
 
+import json
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -28,8 +29,17 @@ def app(**query):
 
 
 def step_count(at) -> int:
-    line = next(c.value for c in at.caption if c.value.startswith("live: step"))
+    """The step the page shows: the server-drawn status line (paused), or the last frame
+    handed to the browser's player (playing)."""
+    line = next((c.value for c in at.caption if c.value.startswith("live: step")), None)
+    if line is None:
+        return player_data(at)["frames"][-1]["step"]
     return int(re.search(r"step (\d+)", line).group(1))
+
+
+def player_data(at) -> dict:
+    (player,) = at.get("bidi_component")
+    return json.loads(player.proto.json)
 
 
 def verdict(at) -> str:
@@ -70,7 +80,12 @@ def test_reset_and_url_play():
     assert step_count(at) == 0
     playing = app(live="1")
     labels = [b.label for b in playing.button]
-    assert "⏸ Pause" in labels and step_count(playing) == 5  # the first run already took a chunk
+    assert "⏸ Pause" in labels
+    # the first run computes the updates the browser's player needs until the next feed
+    frames = player_data(playing)["frames"]
+    assert [f["update"] for f in frames] == list(range(1, len(frames) + 1)) and len(frames) > 1
+    assert [f["step"] for f in frames] == [5 * f["update"] for f in frames] and step_count(playing) == 5 * len(frames)
+    assert any(f"has computed {5 * len(frames)} steps" in c.value for c in playing.caption)
     assert playing.query_params.get("live") in ("1", ["1"])
     paused = press(playing, "Pause")
     assert "▶ Play" in [b.label for b in paused.button]
