@@ -34,6 +34,7 @@ from idf.app.arena_config import (
     DMH_PROPOSALS,
     DMH_TARGET,
     IID,
+    INFERENCE_RANGE,
     LEAPFROG_RANGE,
     MAX_FRAMES,
     MCMC,
@@ -143,7 +144,8 @@ def _run_mcmc(spec: RunSpec, energy, key, x_init, record: bool):
 
 def _run_iid(spec: RunSpec, energy, checkpoint: str | None):
     """Reverse diffusion (DDIM, η = 0) as a sampler (``diffusion_chains``): C·S
-    i.i.d. draws as [C, S, H, W]. Exact denoiser: cosine schedule with T = 1000,
+    i.i.d. draws as [C, S, H, W]; the DDIM steps are a traced count in a loop of
+    capacity INFERENCE_RANGE[1], so a new S compiles nothing. Exact denoiser: cosine schedule with T = 1000,
     and ``exact_kl`` is the loop's exact output KL (every step is
     linear-Gaussian). With a U-Net ``checkpoint``: its own training schedule,
     ≤ UNET_DRAWS draws per chain, ``exact_kl`` NaN."""
@@ -163,7 +165,7 @@ def _run_iid(spec: RunSpec, energy, checkpoint: str | None):
     def go():
         return _numpy(
             diffusion_chains(jax.random.key(spec.seed), denoiser, schedule, energy, shape, spec.chains, draws,
-                             inference_steps=spec.inference_steps)
+                             inference_steps=spec.inference_steps, max_steps=INFERENCE_RANGE[1])
         )  # fmt: skip
 
     with timed(SAMPLER_LABELS[spec.sampler]) as timing:

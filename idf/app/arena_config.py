@@ -21,6 +21,8 @@ from idf.viz.arena import KLCurve, ToyDrawing
 
 UNET_DRAWS = 64  # draws per chain for the U-Net sampler (its forward pass dominates on a CPU)
 DEFAULT_INFERENCE_STEPS = 100  # DDIM steps of the diffusion samplers
+# Their slider; S is a traced trip count in a reverse loop of capacity INFERENCE_RANGE[1], so no S compiles
+INFERENCE_RANGE = (10, 500, 10)
 MAX_FRAMES = 40
 # The count sliders' ranges (low, high, step); one compiled loop per sampler and lattice side covers them all.
 CHAINS_RANGE = (2, MAX_CHAINS, 1)

@@ -16,6 +16,7 @@ from idf.app.arena_config import (
     DMH_CHECKPOINT,
     DMH_INFERENCE_STEPS,
     IID,
+    INFERENCE_RANGE,
     LEAPFROG_RANGE,
     MCMC,
     SAMPLER_HELP,
@@ -103,7 +104,8 @@ def sidebar() -> PageState:
         label = SAMPLER_LABELS[name]
         if name in IID:
             inference[name] = sc.int_slider(
-                f"{name}_steps", f"{label}: inference steps (DDIM)", 10, 500, DEFAULT_INFERENCE_STEPS, 10
+                f"{name}_steps", f"{label}: inference steps (DDIM)", *INFERENCE_RANGE[:2], DEFAULT_INFERENCE_STEPS,
+                INFERENCE_RANGE[2],
             )
         elif name == "hmc":
             lo, hi, step = LEAPFROG_RANGE

@@ -31,6 +31,7 @@ def diffusion_chains(
     num_draws: int,
     *,
     inference_steps: int,
+    max_steps: int | None = None,
 ) -> ChainResult:
     """C = ``num_chains`` × S = ``num_draws`` i.i.d. reverse-diffusion draws of
     ``shape`` [H, W] as a ``ChainResult``: positions [C, S, H, W]; energy [C, S]
@@ -38,9 +39,11 @@ def diffusion_chains(
     test); delta_H NaN; num_grad_evals = ``inference_steps`` denoiser calls per
     draw; divergent False; nonfinite [C] marks a chain with a NaN/inf draw
     (nonfinite_step its first one, nonfinite_energy that draw's φ); step_size
-    NaN; final_state the last draw of each chain (gradient zeros)."""
+    NaN; final_state the last draw of each chain (gradient zeros). ``max_steps``
+    (≥ S): run S as a traced trip count in a loop of that capacity, so every
+    S ≤ max_steps shares one program (``sample``'s; the same draws)."""
     n = num_chains * num_draws
-    out = sample(key, denoiser, schedule, shape, n, inference_steps=inference_steps, eta=0.0)
+    out = sample(key, denoiser, schedule, shape, n, inference_steps=inference_steps, eta=0.0, max_steps=max_steps)
     positions = jnp.asarray(out.samples).reshape(num_chains, num_draws, *shape)
     phi = jax.vmap(jax.vmap(energy.energy))(positions)
     bad = ~jnp.all(jnp.isfinite(positions.reshape(num_chains, num_draws, -1)), axis=-1) | ~jnp.isfinite(phi)

@@ -66,3 +66,34 @@ def test_no_leapfrog_count_compiles_after_warm_up():
     assert _compiles["n"] == compiles
     with pytest.raises(ValueError, match="max_leapfrog"):
         arena.run_sampler(dataclasses.replace(lattice, num_leapfrog=hi + 1).run_spec("hmc"))
+
+
+def test_no_inference_steps_value_compiles_after_one_diffusion_run():
+    """The diffusion sampler's S slider: S is a traced trip count in a reverse loop of capacity
+    INFERENCE_RANGE[1] (``diffusion_chains(max_steps=…)``), so after one run both ends, both
+    neighbours of the default and odd values of the range compile nothing; the draws equal the
+    plain library loop's (exact S, no capacity) to float32 round-off."""
+    import jax
+    import numpy as np
+
+    from idf.app.arena_config import DEFAULT_INFERENCE_STEPS, INFERENCE_RANGE
+    from idf.diffusion import ExactGaussianDenoiser, make_schedule
+    from idf.samplers import diffusion_chains
+
+    lo, hi, step = INFERENCE_RANGE
+    config = ArenaConfig(samplers=("diffusion",), size=4, chains=2, steps=100)
+    view = lambda s: dataclasses.replace(config, inference_steps=(("diffusion", s),)).run_spec("diffusion")  # noqa: E731
+    arena.run_sampler(view(DEFAULT_INFERENCE_STEPS))
+    traces, compiles = _tracing.traces(), _compiles["n"]
+    sampled = (lo, lo + step, DEFAULT_INFERENCE_STEPS - step, DEFAULT_INFERENCE_STEPS + step, 250, hi - step, hi)
+    runs = {s: arena.run_sampler(view(s)) for s in sampled}
+    assert _tracing.traces() == traces
+    assert _compiles["n"] == compiles
+    assert set(sampled) <= set(range(lo, hi + 1, step)) and all(r.result.positions.shape == (2, 100, 4, 4)
+                                                                for r in runs.values())  # fmt: skip
+    energy = arena.make_target(config.target, config.params)
+    for s in (lo, 250):
+        plain = diffusion_chains(jax.random.key(config.seed), ExactGaussianDenoiser(energy),
+                                 make_schedule("cosine", 1000), energy, (4, 4), 2, 100, inference_steps=s)  # fmt: skip
+        np.testing.assert_allclose(runs[s].result.positions, np.asarray(plain.positions), rtol=1e-6, atol=1e-6)
+        assert (runs[s].result.num_grad_evals == s).all()
