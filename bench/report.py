@@ -3,7 +3,8 @@
 ``python bench/report.py`` rewrites the part of README.md between the
 ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers from
 bench/results.json (``bench/run.py``), bench/results_h100.json (the last GPU
-session), bench/browser_latency.json (``bench/browser_latency.py``) and
+session), bench/browser_latency.json (``bench/browser_latency.py``),
+bench/live_speed.json (``bench/live_speed.py``) and
 bench/load_results*.json (``bench/load_test.py``).
 ``python bench/report.py --check`` exits 1 when the README has drifted from the
 JSON; tests/test_bench_report.py runs that check, so a figure typed by hand, or
@@ -22,6 +23,7 @@ README = HERE.parent / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 SOURCES = {"cpu": HERE / "results.json", "gpu": HERE / "results_h100.json"}
 BROWSER = HERE / "browser_latency.json"  # bench/browser_latency.py
+LIVE = HERE / "live_speed.json"  # bench/live_speed.py
 LOAD_RUNS = {
     "10 sessions": HERE / "load_results.json",
     "10 sessions + an 11th training a U-Net live": HERE / "load_results_training.json",
@@ -95,6 +97,25 @@ def browser_block(r: dict) -> list[str]:
     return out + [""]
 
 
+def live_block(r: dict) -> list[str]:
+    """bench/live_speed.json: live updates drawn per second, the browser's player against the server-drawn view."""
+    out = ["### Live run speed (`python bench/live_speed.py`)", "",
+           f"{r['date']}, {r['cpus']} cores, Streamlit {r['versions']['streamlit']}; {r['windows']} windows of "
+           f"{r['seconds']:g} s per case after the run had drawn 20 steps, on a fresh server each; load average "
+           f"{r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after. Updates drawn per second in headless "
+           "chromium (median, min–max over the windows); the baseline is the server-drawn view of the same run "
+           "(`IDF_LIVE_PLAYER=0`, every update a rerun with Plotly redraws) measured in the same run.", "",
+           "| case | player (updates/s) | server-drawn (updates/s) | ratio | steps/s shown (player) | target |",
+           "|---|---|---|---|---|---|"]
+    for row in r["rows"]:
+        p, s = row["player"], row["server"]
+        ratio = "–" if row["ratio"] is None else f"{row['ratio']:.1f}×"
+        out.append(f"| {row['case']} | {p['median']:.1f} ({p['min']:.1f}–{p['max']:.1f}) | {s['median']:.2f} "
+                   f"({s['min']:.2f}–{s['max']:.2f}) | {ratio} | {p['steps_median']:.0f} | ≥ {row['target']:g}: "
+                   f"{'met' if row['ok'] else 'missed'} |")
+    return out + [""]
+
+
 def generated() -> str:
     """The block between the markers, from the JSON files that exist."""
     lines: list[str] = []
@@ -104,6 +125,8 @@ def generated() -> str:
             lines += bench_block(json.loads(path.read_text()), headings[kind])
     if BROWSER.exists():
         lines += browser_block(json.loads(BROWSER.read_text()))
+    if LIVE.exists():
+        lines += live_block(json.loads(LIVE.read_text()))
     runs = {label: json.loads(p.read_text()) for label, p in LOAD_RUNS.items() if p.exists()}
     if runs:
         lines += load_block(runs)
