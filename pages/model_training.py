@@ -7,9 +7,8 @@ import numpy as np
 import streamlit as st
 
 from idf import app as ui
-from idf.app import presentation, uploads
+from idf.app import data, presentation, uploads
 from idf.app.training import DEFAULTS, TrainingPageConfig, checkpoint_run, live_training
-from idf.models import shipped_checkpoints
 from idf.viz.fields import field_grid
 from idf.viz.traces import line_figure
 
@@ -27,7 +26,7 @@ mode = c.select("mode", "mode", ["shipped", "live"], D.mode,
                 format_func={"shipped": "shipped checkpoint", "live": "train a small model live"}.get)
 seed = c.int_slider("seed", "seed", 0, 999, D.seed)
 if mode == "shipped":
-    entries = [e for e in shipped_checkpoints() if "error" not in e]
+    entries = [e for e in data.checkpoints() if "error" not in e]
     names = [e["name"] for e in entries] or ["(none)"]
     name = c.select("ckpt", "checkpoint", names, names[0])
     n = c.int_slider("n", "samples n", 64, 4096, D.n, 64)

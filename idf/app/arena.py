@@ -278,12 +278,11 @@ def run_sampler(spec: RunSpec) -> SamplerRun:
     )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def _shipped() -> list[dict]:
     try:
-        from idf.models import shipped_checkpoints
+        from idf.app import data
 
-        return [c for c in shipped_checkpoints() if "error" not in c]
+        return [c for c in data.checkpoints() if "error" not in c]  # cached per state of assets/
     except Exception:  # noqa: BLE001 - no models package, no checkpoints: the option is not offered
         return []
 

@@ -4,6 +4,7 @@ shipped U-Net checkpoint, if any."""
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 from PIL import Image
 
 from idf.io import ASSETS
@@ -20,9 +21,26 @@ def image_field(size: int) -> np.ndarray:
     return (x - x.mean()) / (x.std() + 1e-12)
 
 
+def checkpoints() -> list[dict]:
+    """The checkpoints in ``assets/`` (``idf.models.shipped_checkpoints``), read and verified
+    once per state of assets/*.npz (names, sizes, modification times). Uncached, every rerun
+    of the Reverse page decompressed and hashed every file two or three times: ~0.1 s on a
+    quiet machine, and the load test found ten sessions' script threads all waiting in it."""
+    return _checkpoints(_fingerprint())
+
+
+def _fingerprint() -> tuple:
+    return tuple((p.name, st_.st_size, st_.st_mtime_ns) for p in sorted(ASSETS.glob("*.npz")) for st_ in [p.stat()])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _checkpoints(fingerprint: tuple) -> list[dict]:
+    return shipped_checkpoints()
+
+
 def unet_checkpoint() -> dict | None:
     """The first valid U-Net checkpoint shipped in ``assets/`` (as listed by
-    ``idf.models.shipped_checkpoints``: ``path``, ``name``, ``data``,
-    ``training``, ``model``, ``schedule``), or None: then the U-Net is not offered."""
-    valid = [e for e in shipped_checkpoints() if "error" not in e]
+    ``checkpoints``: ``path``, ``name``, ``data``, ``training``, ``model``,
+    ``schedule``), or None: then the U-Net is not offered."""
+    valid = [e for e in checkpoints() if "error" not in e]
     return valid[0] if valid else None

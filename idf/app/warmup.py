@@ -125,10 +125,9 @@ def _forward_default(forward) -> object:
 
 
 def _training_default() -> object:
-    from idf.app import training
-    from idf.models import shipped_checkpoints
+    from idf.app import data, training
 
-    entries = [e for e in shipped_checkpoints() if "error" not in e]
+    entries = [e for e in data.checkpoints() if "error" not in e]
     if not entries:
         return None
     d = training.DEFAULTS
