@@ -18,7 +18,6 @@ from idf.energy.presets import PRESETS, get_preset
 from idf.samplers.scan import PhaseScan, Reference, binder_crossing, dynamic_exponent, hmc_reference, phase_scan
 
 SIZE_CHOICES = ("8,16,32", "8,16", "16,32", "4,8")
-UNVERIFIED = ("albergo2019-",)  # presets whose parameters were written from memory, not checked against the paper
 FIELDS = ("abs_M", "abs_M_error", "chi2", "chi2_error", "binder", "binder_error", "tau", "tau_error",
           "acceptance", "thermalised")
 
@@ -150,8 +149,8 @@ def preset_reference(config: ReferenceConfig) -> Reference:
 
 
 def is_unverified(name: str) -> bool:
-    """True for presets whose parameters were written from memory (Albergo 2019's λ)."""
-    return name.startswith(UNVERIFIED)
+    """True for presets whose parameters no source we read settles (``Preset.unsettled``)."""
+    return bool(get_preset(name).unsettled)
 
 
 PRESET_NAMES = tuple(PRESETS)
