@@ -1,6 +1,7 @@
 """The Phase-transition page: a tiny scan (URL parameters) renders its charts,
 metrics and downloads; bad URLs warn; a preset's HMC reference is shown beside
-"not quoted" and flagged unverified where its parameters are."""
+its published numbers ("not quoted" where there are none) and flagged unverified
+where no source settles its parameters."""
 
 import numpy as np
 
@@ -29,12 +30,19 @@ def test_bad_query_parameters_warn_and_keep_running():
 
 
 def test_preset_reference_with_unverified_flag():
-    at = page("phase", **{**TINY, "preset": "albergo2019-E1"}).run()
+    at = page("phase", **{**TINY, "preset": "albergo2019-E4"}).run()
     assert any("unverified" in w.value for w in at.warning)
     at.button[0].click().run()
     assert_clean(at)
     table = at.table[0].value
     assert "ours (HMC)" in table.columns and set(table["published"]) == {"not quoted"}
+
+
+def test_settled_preset_shows_its_published_number_and_no_flag():
+    at = page("phase", **{**TINY, "preset": "tutorial-L8"}).run()
+    assert not any("unverified" in w.value for w in at.warning)
+    assert any("0.75" in c.value and "Satriawidy/FlowLattice" in c.value for c in at.caption)
+    assert not any("unverified" in w.value for w in page("phase", **{**TINY, "preset": "albergo2019-E1"}).run().warning)
 
 
 def test_run_scan_streams_every_point_and_the_arrays_download():
