@@ -134,7 +134,7 @@ p = get_preset(preset)
 pars = ", ".join(f"{k} = {v:g}" for k, v in p.params.items())
 st.markdown(f"**{p.name}**: L = {p.size}, {p.convention} form, {pars}  \nSource: {p.source}  \n{p.note}")
 if is_unverified(p.name):
-    st.warning(f"Unverified parameters: {p.unsettled}", icon="⚠️")
+    st.warning(f"These parameters are unverified: {p.unsettled}", icon="⚠️")
 st.code(p.cli(), language="bash")
 if st.button("Compute our HMC reference", help="16 chains × 400 steps; L = 16 takes about a minute on 2 cores."):
     st.session_state["phase.ref"] = ReferenceConfig(preset=preset, seed=seed)
