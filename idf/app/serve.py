@@ -10,6 +10,15 @@ file stem equalled a url path, ran that page bare, without the app's title and
 sidebar). Our ``pages/`` is only the home of the scripts that app.py lists, so
 the launcher tells Streamlit so before the first session starts.
 tests/browser/test_deep_link.py opens a deep link on a fresh server.
+
+It also turns off Streamlit's full garbage collection after every script run
+(``runner.postScriptGC``; an explicit option on the command line still wins).
+After the warm-up the heap holds millions of objects (JAX's traced and
+compiled programs), so each ``gc.collect(2)`` held the GIL long enough that,
+with ten sessions rerunning, the server's event loop waited on it to start the
+next script thread and stopped answering page loads (bench/load_test.py,
+py-spy). The warm-up freezes what it built out of the collector's reach
+(``gc.freeze``); Python's own generational collection still runs.
 """
 
 from __future__ import annotations
@@ -30,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
     configure()
     warmup.start(wait_for_runtime=True)  # warm as the server starts, not at the first visit (idf.app.warmup)
-    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not any(a.startswith("--runner.postScriptGC") for a in args):
+        args = ["--runner.postScriptGC", "false", *args]
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *args]
     return cli.main()
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import functools
+import gc
 import importlib
 import logging
 import os
@@ -201,6 +202,8 @@ def run(shapes: bool | None = None) -> Progress:
         _run_phase("shapes", shape_values())
     with _lock:
         _state.update(phase="done", t1=time.perf_counter())
+    gc.collect()
+    gc.freeze()  # the programs and caches built stay: no later collection need scan them (idf.app.serve)
     return progress()
 
 
