@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from idf.viz.fields import COLORSCALE, symmetric_range
+from idf.viz.fields import COLORSCALE, display_values, symmetric_range
 from idf.viz.traces import PALETTE, log_axis
 
 
@@ -24,7 +24,8 @@ def pyramid_figure(fields: Sequence[np.ndarray], titles: Sequence[str], title: s
         f = np.asarray(f, np.float64)
         side = f.shape[-1]
         coords = (np.arange(side) + 0.5) / side  # box units, so every scale spans [0, 1]
-        fig.add_trace(go.Heatmap(z=f, x=coords, y=coords, zmin=-r, zmax=r, colorscale=COLORSCALE,
+        fig.add_trace(go.Heatmap(z=display_values(f), x=display_values(coords), y=display_values(coords), zmin=-r,
+                                 zmax=r, colorscale=COLORSCALE,
                                  showscale=(i == 0), colorbar=dict(title=dict(text="x (field units)"))),
                       row=1, col=i + 1)
         fig.update_xaxes(title_text="x₂ (box units)", row=1, col=i + 1, constrain="domain")
