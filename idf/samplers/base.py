@@ -127,8 +127,16 @@ def single_proposal_info(
     accepted: jax.Array,
     acceptance_prob: jax.Array,
     num_grad_evals: int,
+    log_ratio: jax.Array | None = None,
 ) -> SamplerInfo:
-    """The info of a one-proposal step (ULA, MALA, MH): no ΔH, path [x, x']."""
+    """The info of a one-proposal step (ULA, MALA, MH): no ΔH, path [x, x'].
+
+    ``log_ratio`` (MALA): the acceptance log-ratio, whose terms hold the proposal's gradient
+    (log q(x | x') uses x' + (ε/2)∇log p(x')), so a NaN or infinite gradient makes it NaN or
+    −∞. Then ``nonfinite`` is two scalar tests instead of a reduction over the gradient field
+    in every step (it also flags a ratio that overflowed from finite terms: a rejection too)."""
+    bad = (is_bad(proposal.energy, proposal.grad_logdensity) if log_ratio is None
+           else ~(jnp.isfinite(proposal.energy) & jnp.isfinite(log_ratio)))
     return SamplerInfo(
         accepted=accepted,
         acceptance_prob=acceptance_prob,
@@ -136,7 +144,7 @@ def single_proposal_info(
         delta_H=jnp.full((), jnp.nan, new.energy.dtype),
         num_grad_evals=jnp.array(num_grad_evals, jnp.int32),
         divergent=jnp.array(False),
-        nonfinite=is_bad(proposal.energy, proposal.grad_logdensity),
+        nonfinite=bad,
         proposal_energy=proposal.energy,
         proposal=proposal.position,
         path=jnp.stack([current.position, proposal.position]),

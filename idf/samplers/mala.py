@@ -40,4 +40,4 @@ class MALA(GradientSampler):
             - _log_q(proposal.position, state, self.step_size)
         )
         new, accepted, prob = metropolis_accept(key_accept, log_ratio, proposal, state)
-        return new, single_proposal_info(state, proposal, new, accepted, prob, 1)
+        return new, single_proposal_info(state, proposal, new, accepted, prob, 1, log_ratio)

@@ -22,7 +22,7 @@ from idf.samplers import (
     run_chains,
     stuck_chains,
 )
-from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler
+from idf.samplers.base import DIVERGENCE_THRESHOLD, Sampler, init_state
 from idf.samplers.run import run_chains_with_restarts
 
 
@@ -262,3 +262,32 @@ def test_adaptation_restarts_from_a_smaller_step_when_a_chain_is_stuck():
     once = run_chains_with_restarts(HMC(100.0, 1), _Cliff(), jax.random.key(0), x0, 30, warn=False)
     assert once.restarts == () and bool(np.all(stuck_chains(once.result)))  # no adapt: no policy
     assert not bool(np.any(np.asarray(once.result.nonfinite)))
+
+
+@pytree_dataclass
+class _NaNSlope(Energy):
+    """½Σx² + Σ√max(x, 0): finite everywhere, but its gradient is NaN where a site is
+    negative (autodiff: ∞ · 0), so a proposal can have a finite energy and a NaN gradient."""
+
+    kT: float = 1.0
+
+    def energy(self, x):
+        return 0.5 * jnp.sum(x**2) + jnp.sum(jnp.sqrt(jnp.maximum(x, 0.0)))
+
+
+def test_mala_flags_a_nan_gradient_from_its_ratio_as_the_field_check_would():
+    """MALA reads ``nonfinite`` from two scalars (the proposal's energy and the log-ratio)
+    instead of reducing the gradient field: every step flags exactly what the field check
+    flags, and every flagged proposal is rejected."""
+    energy, sampler = _NaNSlope(), MALA(0.5)
+    state = init_state(jnp.full((3,), 0.8), energy)
+    flagged = 0
+    for i in range(200):
+        new, info = sampler.step(jax.random.key(i), state, energy)
+        proposal = init_state(info.proposal, energy)
+        field_check = not (np.isfinite(float(proposal.energy)) and np.all(np.isfinite(proposal.grad_logdensity)))
+        assert bool(info.nonfinite) == field_check, i
+        if field_check:
+            flagged += 1
+            assert not bool(info.accepted)
+    assert 20 < flagged < 180  # both kinds of proposal occurred
