@@ -55,6 +55,8 @@ def bench_block(results: dict, heading: str) -> list[str]:
     for name, sec in results["sections"].items():
         out.append(f"#### {name.removeprefix('bench_')} ({sec['seconds']:.0f} s)")
         out.append("")
+        if "environment" in sec:  # a section re-measured alone (bench/run.py --only NAME), merged in
+            out += [f"Re-measured alone: {environment_line(sec['environment'])}.", ""]
         out.extend([f"FAILED: {sec['error'].splitlines()[-1]}"] if sec.get("error") else rows_table(sec["rows"]))
         out.append("")
     return out
