@@ -9,7 +9,7 @@ for GFF data. The page writes every caption.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -154,6 +154,36 @@ def _exact(energy: GaussianFreeField, shape: tuple[int, int], alpha_bars: np.nda
     )
 
 
+class ForwardStart(NamedTuple):
+    """What the forward chain starts from: the data energy (also the metric), the schedule,
+    x₀ padded to a batch bucket [B_pad, L, L] (its first B rows are the batch) and the noise key."""
+
+    energy: QuadraticEnergy | Phi4
+    schedule: Any
+    x0: jax.Array
+    key: jax.Array
+
+
+def initial_batch(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardStart:
+    """x₀ and the noise key of ``config``'s chain (``compute`` and the live view share them)."""
+    c = config
+    shape = (c.size, c.size)
+    energy = forward_data_energy(c)
+    sched = make_schedule(c.schedule, c.num_steps, c.beta_start, c.beta_end)
+    key_data, key_noise = jax.random.split(jax.random.key(c.seed))
+    dtype = jnp.result_type(float)
+    padded = bucket(c.batch, BATCH_BUCKETS)
+    if c.data == "gff":
+        x0 = energy.sample_exact(key_data, shape, padded)  # its first B rows are the B-sample draw
+    elif c.data in ("image", "upload"):
+        given = data.image_field(c.size) if field is None else field
+        x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (padded, *shape))
+    else:
+        fields = jnp.asarray(phi4_configurations(c.size, c.mass2, c.coupling, c.kT, c.batch, c.seed).fields, dtype)
+        x0 = jnp.concatenate([fields, jnp.zeros((padded - c.batch, *shape), dtype)])
+    return ForwardStart(energy, sched, x0, key_noise)
+
+
 def compute(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRun:
     """One forward chain x₀ → x_T on a batch, with per-step φ and S, and the
     exact H(t), KL(q_t‖N(0, I)) and ⟨φ(x_t)⟩ when the data are a GFF.
@@ -168,20 +198,9 @@ def compute(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRu
     ran()
     c = config
     shape = (c.size, c.size)
-    energy = forward_data_energy(c)
-    sched = make_schedule(c.schedule, c.num_steps, c.beta_start, c.beta_end)
-    key_data, key_noise = jax.random.split(jax.random.key(c.seed))
-    dtype = jnp.result_type(float)
-    padded = bucket(c.batch, BATCH_BUCKETS)
     with timed("forward chain") as timing:
-        if c.data == "gff":
-            x0 = energy.sample_exact(key_data, shape, padded)  # its first B rows are the B-sample draw
-        elif c.data in ("image", "upload"):
-            given = data.image_field(c.size) if field is None else field
-            x0 = jnp.broadcast_to(jnp.asarray(given, dtype), (padded, *shape))
-        else:
-            fields = jnp.asarray(phi4_configurations(c.size, c.mass2, c.coupling, c.kT, c.batch, c.seed).fields, dtype)
-            x0 = jnp.concatenate([fields, jnp.zeros((padded - c.batch, *shape), dtype)])
+        start = initial_batch(c, field)
+        energy, sched, x0, key_noise = start.energy, start.schedule, start.x0, start.key
         idx = subsample_frames(c.num_steps + 1, MAX_FRAMES)
         res = forward_frames(key_noise, x0, sched, idx, num_fields=c.batch, max_steps=MAX_STEPS,
                              guidance_energy=energy if c.guided else None,

@@ -31,12 +31,14 @@ function niceTicks(a, b, n) {
   const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw) || raw;
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * span; v += step) out.push(+v.toPrecision(10));
+  out.decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));  // enough to tell neighbours apart
   return out;
 }
 
-function fmt(v) {
+function fmt(v, decimals) {
   const a = Math.abs(v);
-  return a !== 0 && (a >= 1e4 || a < 1e-2) ? v.toExponential(1) : String(+v.toPrecision(3));
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
+  return decimals === undefined ? String(+v.toPrecision(3)) : v.toFixed(Math.min(decimals, 6));
 }
 
 // A plot box in canvas pixels, with ticks and axis titles; returns the data→pixel maps.
@@ -47,10 +49,12 @@ function axes(ctx, box, xr, yr, xTitle, yTitle, xTicks = true) {
   ctx.strokeStyle = "#888"; ctx.lineWidth = 1; ctx.strokeRect(x, y, w, h);
   ctx.fillStyle = "#333"; ctx.font = "11px sans-serif";
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
-  for (const t of niceTicks(yr[0], yr[1], 4)) { ctx.fillText(fmt(t), x - 4, sy(t)); }
+  const yt = niceTicks(yr[0], yr[1], 4);
+  for (const t of yt) { ctx.fillText(fmt(t, yt.decimals), x - 4, sy(t)); }
   if (xTicks) {
     ctx.textAlign = "center"; ctx.textBaseline = "top";
-    for (const t of niceTicks(xr[0], xr[1], 6)) { ctx.fillText(fmt(t), sx(t), y + h + 3); }
+    const xt = niceTicks(xr[0], xr[1], 6);
+    for (const t of xt) { ctx.fillText(fmt(t, xt.decimals), sx(t), y + h + 3); }
     if (xTitle) { ctx.fillText(xTitle, x + w / 2, y + h + 17); }
   }
   ctx.save(); ctx.translate(x - 44, y + h / 2); ctx.rotate(-Math.PI / 2);
@@ -161,7 +165,7 @@ function drawGallery(ctx, s, W, H) {
 function drawField(ctx, s, W, H) {
   const n = s.meta.size, side = Math.min(W - 130, H - 80), box = [58, 30, side, side];
   ctx.fillStyle = "#222"; ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
-  ctx.fillText(`chain 0 at step ${s.step}`, 8, 6);
+  ctx.fillText(`${s.meta.fieldTitle || "chain 0 at step"} ${s.step}`, 8, 6);
   // a fixed colour range that follows the field slowly (no flicker): ±max|x|, decaying 2 % per update
   let r = 0;
   for (const v of s.field) if (Number.isFinite(v)) r = Math.max(r, Math.abs(v));
@@ -186,7 +190,7 @@ function drawTraces(ctx, s, W, H) {
   const names = s.meta.names, rows = names.length, top = 30, gap = 18, bottom = 40;
   const h = (H - top - bottom - gap * (rows - 1)) / rows, steps = s.steps;
   ctx.fillStyle = "#222"; ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
-  ctx.fillText("traces (every chain)", 8, 6);
+  ctx.fillText(s.meta.tracesTitle || "traces (every chain)", 8, 6);
   if (!steps.length) return;
   const stride = Math.max(1, Math.ceil(steps.length / DRAWN));
   const xr = [steps[0], Math.max(steps[steps.length - 1], steps[0] + 1)];
@@ -197,7 +201,7 @@ function drawTraces(ctx, s, W, H) {
     if (!Number.isFinite(lo)) { lo = -1; hi = 1; }
     const pad = 0.05 * (hi - lo || 1);
     const box = [62, top + r * (h + gap), W - 76, h];
-    const [sx, sy] = axes(ctx, box, xr, [lo - pad, hi + pad], "step", name, r === rows - 1);
+    const [sx, sy] = axes(ctx, box, xr, [lo - pad, hi + pad], s.meta.stepTitle || "step", name, r === rows - 1);
     ctx.save(); ctx.beginPath(); ctx.rect(...box); ctx.clip();
     chains.forEach((c, i) => {
       ctx.strokeStyle = PALETTE[i % PALETTE.length]; ctx.lineWidth = 1; ctx.beginPath();

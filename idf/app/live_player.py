@@ -115,27 +115,40 @@ def meta(run: LiveRun, grid: EnergyGrid | None) -> dict:
     return out
 
 
-def feed(slot: dict, speed: int, now: float | None = None) -> list[dict]:
+def feed(slot: dict, speed: int, now: float | None = None, update: Any = None) -> list[dict]:
     """Advance the slot's run by the updates the browser will need until the next feed
-    (its play clock × FPS + the lead, at most ``MAX_FRAMES``); returns their frames."""
+    (its play clock × FPS + the lead, at most ``MAX_FRAMES``); returns their frames.
+    ``update(slot, speed)`` takes one update and returns its frame, or None when the run has
+    nothing more to do (default: ``speed`` more steps of the slot's chains)."""
     now = time.perf_counter() if now is None else now
     clock = slot.setdefault("player", {"t0": now, "made": 0})
     wanted = int((now - clock["t0"] + LEAD_S + FEED_S) * FPS) - clock["made"]
     frames = []
     for _ in range(max(0, min(wanted, MAX_FRAMES))):
-        slot["run"] = advance(slot["run"], speed)
-        slot["updates"] += 1
-        frames.append(frame(slot["run"], speed, slot["updates"]))
+        f = (update or _chain_update)(slot, speed)
+        if f is None:
+            break
+        frames.append(f)
     clock["made"] += len(frames)
     if wanted > MAX_FRAMES:  # the server fell behind: restart the clock from these frames, no debt kept
         clock.update(t0=now, made=len(frames))
     return frames
 
 
+def _chain_update(slot: dict, speed: int) -> dict:
+    slot["run"] = advance(slot["run"], speed)
+    slot["updates"] += 1
+    return frame(slot["run"], speed, slot["updates"])
+
+
+def mount(data: dict, key: str) -> None:
+    """Mount (or feed) the player: ``data`` = {run, meta, history, frames} as ``show`` builds them."""
+    _player(data=data, key=key)
+
+
 def show(before: LiveRun, slot: dict, frames: list[dict], grid: EnergyGrid | None, key: str) -> None:
     """Mount (or feed) the player with ``frames`` and, for a fresh mount, the tail of the
     run as it was before them (``before``)."""
     start = frames[0]["update"] - 1 if frames else slot["updates"]
-    data = {"run": str(slot.get("run_id", 0)), "meta": meta(slot["run"], grid),
-            "history": history(before, start), "frames": frames}
-    _player(data=data, key=key)
+    mount({"run": str(slot.get("run_id", 0)), "meta": meta(slot["run"], grid), "history": history(before, start),
+           "frames": frames}, key)

@@ -3,7 +3,7 @@ conditioning and coarse-to-fine generation.
 
     options       the choices as StrEnums (Solver, Spacing, GuidanceForm, ScheduleName, ...)
     schedules     make_schedule; inference_timesteps, timesteps_for, step_table
-    forward       q_sample, forward_trajectory, forward_frames (T as a traced count)
+    forward       q_sample, forward_trajectory, forward_frames (T as a traced count), forward_chunk (live)
     reverse       one step in paper notation (ddim_step, ddpm_step, guide_eps, ...)
     denoisers     the Denoiser protocol; exact Gaussian and energy-only denoisers
     sample        the reverse loop: sample(..., guidance=Guidance, inpaint=Inpaint, start=Start)
@@ -18,7 +18,14 @@ from idf.diffusion.denoisers import (
     VarianceDenoiser,
     apply_batched,
 )
-from idf.diffusion.forward import ForwardFrames, ForwardResult, forward_frames, forward_trajectory, q_sample
+from idf.diffusion.forward import (
+    ForwardFrames,
+    ForwardResult,
+    forward_chunk,
+    forward_frames,
+    forward_trajectory,
+    q_sample,
+)
 from idf.diffusion.options import GuidanceForm, Refinement, ScheduleName, Solver, Spacing, Upsampling
 from idf.diffusion.reverse import (
     conserve_norm,
@@ -80,6 +87,7 @@ __all__ = [
     "ddpm_step",
     "divergence_report",
     "eps_from_x0",
+    "forward_chunk",
     "forward_frames",
     "forward_trajectory",
     "guide_eps",

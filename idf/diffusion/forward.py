@@ -125,6 +125,33 @@ def _forward_frames(key, x0, betas, num_steps, slots, guidance_strength, guidanc
 _MAX_SLOTS = 64  # frames a forward_frames call can return
 
 
+@functools.partial(jax.jit, static_argnames=("keep",))
+def forward_chunk(keys, x, betas, start, num_steps, guidance_strength=1.0, guidance_energy=None, metric_energy=None,
+                  *, keep=1):
+    """Steps start+1 … start+K of the forward chain from x = x_start [B, H, W], for a live view
+    that advances the chain a chunk at a time. ``keys`` [K] and ``betas`` [K] are that stretch
+    of the chain's own (``jax.random.split(key, T)[start:start + K]``, ``schedule.betas[start:
+    start + K]``; pad both past T and drop those rows), so successive chunks are
+    ``forward_frames``'s chain, step for step. K (the keys' length) is static, ``start`` and
+    T = ``num_steps`` are traced. Returns (x after the chunk, x_t of the first ``keep`` fields
+    [K, keep, H, W], φ(x_t) [K, B], S(x_t) [K, B])."""
+    _tracing.mark("forward_chunk")
+    dtype = x.dtype
+
+    def step(x, inputs):
+        i, k, beta = inputs
+        x = jnp.sqrt(1.0 - beta) * x + jnp.sqrt(beta) * jax.random.normal(k, x.shape, dtype)
+        if guidance_energy is not None:
+            lr = 0.001 * guidance_strength * (1.0 - (i + 1).astype(dtype) / jnp.asarray(num_steps, dtype))
+            x = x + lr * jax.vmap(guidance_energy.score)(x)
+        energy, entropy = frame_metrics(x, metric_energy)
+        return x, (x[:keep], energy, entropy)
+
+    index = jnp.asarray(start, jnp.int32) + jnp.arange(keys.shape[0], dtype=jnp.int32)
+    x, (frames, energies, entropies) = jax.lax.scan(step, x, (index, keys, betas.astype(dtype)))
+    return x, frames, energies, entropies
+
+
 def forward_frames(
     key: jax.Array,
     x0: jax.Array,

@@ -180,3 +180,17 @@ def test_scrubbing_moves_the_field_and_the_curve_marker(server, page, url):
     assert after["x"] != before["x"]  # the marker moved with the slider
     assert after["z"] != before["z"]  # and the field changed with it
     screenshot(page, f"linked_{url}_scrubbed")
+
+
+def test_forward_live_plays_the_chain_in_the_browser(server, page):
+    """?live=1 on Forward: the player draws the chain as it advances, up to t = T."""
+    page.goto(f"{server}/forward?live=1&T=400")
+    page.wait_for_selector(PLAYER, timeout=240_000)
+    first = int(page.locator(PLAYER).first.get_attribute("data-step") or 0)
+    deadline = time.time() + 120
+    while int(page.locator(PLAYER).first.get_attribute("data-step") or 0) < 400 and time.time() < deadline:
+        time.sleep(0.5)
+    assert int(page.locator(PLAYER).first.get_attribute("data-step")) == 400 > first  # grew to T, no further
+    assert draws(page) > 10 and not page.locator('[data-testid="stException"]').count()
+    page.locator(PLAYER).first.scroll_into_view_if_needed()
+    screenshot(page, "forward_live_done")
