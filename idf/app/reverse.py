@@ -9,7 +9,7 @@ has no Boltzmann distribution. The page writes every caption.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -175,6 +175,21 @@ def _scores(good: np.ndarray, power: np.ndarray, shape: tuple[int, int]) -> Scor
     )
 
 
+def loop_inputs(c: ReverseConfig, target: QuadraticEnergy, sched: Any) -> tuple:
+    """(key, denoiser, schedule, shape, n): the loop's positional inputs (the page's result and
+    its live view run the same loop)."""
+    return jax.random.key(c.seed), _denoiser(c.denoiser, target), sched, (c.size, c.size), c.batch
+
+
+def loop_options(c: ReverseConfig, target: QuadraticEnergy) -> dict:
+    """The loop's options: guidance always passed (scale 0 leaves ε̂ unchanged), S a traced
+    count up to MAX_INFERENCE_STEPS, n padded to a bucket."""
+    return dict(inference_steps=c.inference_steps, solver=c.solver, eta=c.eta, spacing=c.spacing,
+                temperature=c.temperature, guidance=Guidance(target, c.guidance_scale, c.guidance_form),
+                conserve_energy=c.conserve, metric_energy=target, max_steps=MAX_INFERENCE_STEPS,
+                batch_capacity=bucket(c.batch, BATCH_BUCKETS))
+
+
 def compute(config: ReverseConfig) -> ReverseRun | ImproperTarget:
     """One reverse loop x_T → x₀ and its scores against the exact target (uncached;
     the page calls ``reverse_run``).
@@ -194,11 +209,7 @@ def compute(config: ReverseConfig) -> ReverseRun | ImproperTarget:
         return ImproperTarget(improper, Timing("reverse loop"))
     sched = make_schedule(c.schedule, c.num_steps, c.beta_start, c.beta_end)
     with timed("reverse loop") as timing:
-        res = sample(jax.random.key(c.seed), _denoiser(c.denoiser, target), sched, shape, c.batch,
-                     inference_steps=c.inference_steps, solver=c.solver, eta=c.eta, spacing=c.spacing,
-                     temperature=c.temperature, guidance=Guidance(target, c.guidance_scale, c.guidance_form),
-                     conserve_energy=c.conserve, metric_energy=target, keep=4,
-                     max_steps=MAX_INFERENCE_STEPS, batch_capacity=bucket(c.batch, BATCH_BUCKETS))
+        res = sample(*loop_inputs(c, target, sched), keep=4, **loop_options(c, target))
         samples = np.asarray(jax.block_until_ready(res.samples), np.float64)
     steps = np.asarray(res.timesteps)
     idx = subsample_frames(len(steps) + 1, MAX_FRAMES)

@@ -11,6 +11,7 @@ conditioning and coarse-to-fine generation.
     multiscale    coarse-to-fine generation and its exact spectra (a subpackage)
 """
 
+from idf.diffusion.chunks import reverse_chunk
 from idf.diffusion.denoisers import (
     Denoiser,
     EnergyDenoiser,
@@ -43,8 +44,10 @@ from idf.diffusion.sample import (
     Guidance,
     Inpaint,
     ReverseResult,
+    SamplePlan,
     Start,
     divergence_report,
+    plan_sample,
     sample,
 )
 from idf.diffusion.schedules import (
@@ -96,6 +99,9 @@ __all__ = [
     "predict_x0",
     "q_sample",
     "sample",
+    "plan_sample",
+    "SamplePlan",
+    "reverse_chunk",
     "step_table",
     "timesteps_for",
 ]

@@ -107,6 +107,48 @@ class ReverseResult(NamedTuple):
     diverged: jax.Array
 
 
+def _step(s, x, diverged, keys, denoiser, timesteps, alpha_bar, alpha_bar_prev, eta, noise_scale, guidance,
+          condition, inpaint, solver, conserve_energy, learned):
+    """Reverse step s (index into the step tables) from x [B, H, W]; returns (x_{t-1},
+    diverged, Σx̂₀²/Σx_t² [B], the constraint's factor [B]). Shared by the loop and the chunks."""
+    k, t, ab, ab_prev = keys[s], timesteps[s], alpha_bar[s], alpha_bar_prev[s]
+    frac = None
+    if learned:
+        eps, frac = apply_batched(denoiser, x, t, ab, condition, with_variance=True)
+    else:
+        eps = apply_batched(denoiser, x, t, ab, condition)
+    if guidance is not None:
+        score = jax.vmap(guidance.energy.score)(x)
+        eps = reverse.guide_eps(eps, score, ab, guidance.scale, guidance.form)
+    x0_hat = reverse.predict_x0(x, eps, ab)
+    sum_sq = lambda v: jnp.sum(v**2, axis=(-2, -1))  # noqa: E731
+    norm_ratio = sum_sq(x0_hat) / sum_sq(x)
+    if conserve_energy:
+        x0_hat, factor = jax.vmap(reverse.conserve_norm)(x0_hat, x)
+        eps = reverse.eps_from_x0(x, x0_hat, ab)
+    else:
+        factor = jnp.ones_like(norm_ratio)
+    z = noise_scale * jax.random.normal(k, x.shape, x.dtype)
+    if solver is Solver.DDIM:
+        sigma = reverse.ddim_sigma(ab, ab_prev, eta)
+        x_prev = reverse.ddim_step(x0_hat, eps, ab_prev, sigma, z)
+    else:
+        x_prev = reverse.ddpm_step(x, x0_hat, ab, ab_prev, z, frac)
+    if inpaint is not None:
+        # Known sites are replaced by the observation noised to the new
+        # level, so they end exactly at the observed values.
+        fresh = jax.random.normal(jax.random.fold_in(k, 1), x.shape, x.dtype)
+        noisy = jnp.sqrt(ab_prev) * inpaint.values + jnp.sqrt(1.0 - ab_prev) * noise_scale * fresh
+        x_prev = jnp.where(inpaint.mask, noisy, x_prev)
+    # Divergence: a sample whose new state holds NaN/inf, or has blown up past
+    # BLOWUP while still finite, keeps its last good state from then on, and
+    # the step is recorded.
+    finite = jnp.all(jnp.isfinite(x_prev) & (jnp.abs(x_prev) <= BLOWUP), axis=(-2, -1))
+    diverged = jnp.where((diverged < 0) & ~finite, s, diverged)
+    x_prev = jnp.where((diverged >= 0)[:, None, None], x, x_prev)
+    return x_prev, diverged, norm_ratio, factor
+
+
 def _reverse_loop(
     key,
     x_T,
@@ -137,41 +179,9 @@ def _reverse_loop(
 
     def step(s, carry):
         x, diverged, (frames, energies, entropies, ratios, factors) = carry
-        k, t, ab, ab_prev = keys[s], timesteps[s], alpha_bar[s], alpha_bar_prev[s]
-        frac = None
-        if learned:
-            eps, frac = apply_batched(denoiser, x, t, ab, condition, with_variance=True)
-        else:
-            eps = apply_batched(denoiser, x, t, ab, condition)
-        if guidance is not None:
-            score = jax.vmap(guidance.energy.score)(x)
-            eps = reverse.guide_eps(eps, score, ab, guidance.scale, guidance.form)
-        x0_hat = reverse.predict_x0(x, eps, ab)
-        sum_sq = lambda v: jnp.sum(v**2, axis=(-2, -1))  # noqa: E731
-        norm_ratio = sum_sq(x0_hat) / sum_sq(x)
-        if conserve_energy:
-            x0_hat, factor = jax.vmap(reverse.conserve_norm)(x0_hat, x)
-            eps = reverse.eps_from_x0(x, x0_hat, ab)
-        else:
-            factor = jnp.ones_like(norm_ratio)
-        z = noise_scale * jax.random.normal(k, x.shape, x.dtype)
-        if solver is Solver.DDIM:
-            sigma = reverse.ddim_sigma(ab, ab_prev, eta)
-            x_prev = reverse.ddim_step(x0_hat, eps, ab_prev, sigma, z)
-        else:
-            x_prev = reverse.ddpm_step(x, x0_hat, ab, ab_prev, z, frac)
-        if inpaint is not None:
-            # Known sites are replaced by the observation noised to the new
-            # level, so they end exactly at the observed values.
-            fresh = jax.random.normal(jax.random.fold_in(k, 1), x.shape, x.dtype)
-            noisy = jnp.sqrt(ab_prev) * inpaint.values + jnp.sqrt(1.0 - ab_prev) * noise_scale * fresh
-            x_prev = jnp.where(inpaint.mask, noisy, x_prev)
-        # Divergence: a sample whose new state holds NaN/inf, or has blown up past
-        # BLOWUP while still finite, keeps its last good state from then on, and
-        # the step is recorded.
-        finite = jnp.all(jnp.isfinite(x_prev) & (jnp.abs(x_prev) <= BLOWUP), axis=(-2, -1))
-        diverged = jnp.where((diverged < 0) & ~finite, s, diverged)
-        x_prev = jnp.where((diverged >= 0)[:, None, None], x, x_prev)
+        x_prev, diverged, norm_ratio, factor = _step(s, x, diverged, keys, denoiser, timesteps, alpha_bar,
+                                                     alpha_bar_prev, eta, noise_scale, guidance, condition,
+                                                     inpaint, solver, conserve_energy, learned)
         energy, entropy = frame_metrics(x_prev, metric_energy)
         buffers = (frames.at[s + 1].set(x_prev[:keep]), energies.at[s + 1].set(energy),
                    entropies.at[s + 1].set(entropy), ratios.at[s].set(norm_ratio), factors.at[s].set(factor))
@@ -197,6 +207,79 @@ def _reverse_loop(
 
 
 _reverse_loop_jit = jax.jit(_reverse_loop, static_argnames=("solver", "conserve_energy", "keep"))
+
+
+class SamplePlan(NamedTuple):
+    """The reverse loop's inputs as ``sample`` prepares them (host side): ``args`` for the
+    jitted loop (key, x_T, denoiser, the padded step tables, S, η, T_s, guidance, metric
+    energy, condition, inpaint), its static options, and S, the step capacity and the padded
+    batch. ``reverse_chunk`` runs the same loop a few steps at a time from these."""
+
+    args: tuple
+    statics: dict
+    num_steps: int
+    capacity: int
+    padded: int
+
+
+def plan_sample(
+    key: jax.Array,
+    denoiser: Denoiser,
+    schedule: Schedule,
+    shape: tuple[int, int],
+    num_samples: int,
+    *,
+    inference_steps: int = 50,
+    solver: Solver | str = Solver.DDIM,
+    eta: float = 0.0,
+    spacing: Spacing | str = Spacing.LEADING,
+    temperature: float = 1.0,
+    guidance: Guidance | None = None,
+    conserve_energy: bool = False,
+    condition: jax.Array | None = None,
+    inpaint: Inpaint | None = None,
+    start: Start | None = None,
+    metric_energy: Energy | None = None,
+    shard: bool = True,
+    max_steps: int | None = None,
+    batch_capacity: int | None = None,
+) -> SamplePlan:
+    """Check the options and build the loop's inputs (``sample``'s arguments, same meaning)."""
+    solver = choose(Solver, solver, "solver")
+    if not 0.0 <= float(eta) <= 1.0:
+        raise ValueError(f"eta must be in [0, 1], got {eta}")
+    if not float(temperature) > 0.0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    start = start or Start()
+    steps = timesteps_for(schedule, inference_steps, spacing, start_step=start.step)
+    ab, ab_prev = step_table(schedule, steps)
+    num_steps = len(steps)
+    capacity = max(int(max_steps or num_steps), num_steps)
+    padded = max(int(batch_capacity or num_samples), num_samples)
+    pad_to = lambda v, fill: np.concatenate([v, np.full(capacity - num_steps, fill, v.dtype)])  # noqa: E731
+    dtype = jnp.result_type(float)
+    key_start, key_loop = jax.random.split(key)
+    x_T = start.x
+    if x_T is None:
+        # The first n rows of a draw of ``padded`` rows are the draw of n rows.
+        x_T = jnp.sqrt(temperature) * jax.random.normal(key_start, (padded, *shape), dtype)
+    elif padded > num_samples:
+        x_T = jnp.concatenate([jnp.asarray(x_T, dtype), jnp.zeros((padded - num_samples, *shape), dtype)])
+    if condition is not None and padded > num_samples:
+        condition = jnp.concatenate([condition, jnp.zeros((padded - num_samples, *condition.shape[1:]),
+                                                          condition.dtype)])
+    if shard:
+        x_T = shard_batch(x_T)
+    if guidance is not None:
+        form = choose(GuidanceForm, guidance.form, "guidance form")
+        guidance = Guidance(guidance.energy, jnp.asarray(guidance.scale, dtype), form)
+    if inpaint is not None:
+        inpaint = Inpaint(jnp.asarray(inpaint.values, dtype), jnp.asarray(inpaint.mask, bool))
+    args = (key_loop, x_T, denoiser, jnp.asarray(pad_to(np.asarray(steps, np.int32), 0)),
+            jnp.asarray(pad_to(np.asarray(ab, np.float64), 1.0), dtype),
+            jnp.asarray(pad_to(np.asarray(ab_prev, np.float64), 1.0), dtype), jnp.asarray(num_steps, jnp.int32),
+            jnp.asarray(eta, dtype), jnp.asarray(temperature, dtype), guidance, metric_energy, condition, inpaint)
+    return SamplePlan(args, {"solver": solver, "conserve_energy": bool(conserve_energy)}, num_steps, capacity, padded)
 
 
 def sample(
@@ -260,54 +343,12 @@ def sample(
     (numpy), trimmed to S steps and n samples: trimming on the device would
     compile one slice per (S, n).
     """
-    solver = choose(Solver, solver, "solver")
-    if not 0.0 <= float(eta) <= 1.0:
-        raise ValueError(f"eta must be in [0, 1], got {eta}")
-    if not float(temperature) > 0.0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    start = start or Start()
-    steps = timesteps_for(schedule, inference_steps, spacing, start_step=start.step)
-    ab, ab_prev = step_table(schedule, steps)
-    num_steps = len(steps)
-    capacity = max(int(max_steps or num_steps), num_steps)
-    padded = max(int(batch_capacity or num_samples), num_samples)
-    pad_to = lambda v, fill: np.concatenate([v, np.full(capacity - num_steps, fill, v.dtype)])  # noqa: E731
-    dtype = jnp.result_type(float)
-    key_start, key_loop = jax.random.split(key)
-    x_T = start.x
-    if x_T is None:
-        # The first n rows of a draw of ``padded`` rows are the draw of n rows.
-        x_T = jnp.sqrt(temperature) * jax.random.normal(key_start, (padded, *shape), dtype)
-    elif padded > num_samples:
-        x_T = jnp.concatenate([jnp.asarray(x_T, dtype), jnp.zeros((padded - num_samples, *shape), dtype)])
-    if condition is not None and padded > num_samples:
-        condition = jnp.concatenate([condition, jnp.zeros((padded - num_samples, *condition.shape[1:]),
-                                                          condition.dtype)])
-    if shard:
-        x_T = shard_batch(x_T)
-    if guidance is not None:
-        form = choose(GuidanceForm, guidance.form, "guidance form")
-        guidance = Guidance(guidance.energy, jnp.asarray(guidance.scale, dtype), form)
-    if inpaint is not None:
-        inpaint = Inpaint(jnp.asarray(inpaint.values, dtype), jnp.asarray(inpaint.mask, bool))
-    result = _reverse_loop_jit(
-        key_loop,
-        x_T,
-        denoiser,
-        jnp.asarray(pad_to(np.asarray(steps, np.int32), 0)),
-        jnp.asarray(pad_to(np.asarray(ab, np.float64), 1.0), dtype),
-        jnp.asarray(pad_to(np.asarray(ab_prev, np.float64), 1.0), dtype),
-        jnp.asarray(num_steps, jnp.int32),
-        jnp.asarray(eta, dtype),
-        jnp.asarray(temperature, dtype),
-        guidance,
-        metric_energy,
-        condition,
-        inpaint,
-        solver=solver,
-        conserve_energy=bool(conserve_energy),
-        keep=int(min(keep, num_samples)),
-    )
+    plan = plan_sample(key, denoiser, schedule, shape, num_samples, inference_steps=inference_steps, solver=solver,
+                       eta=eta, spacing=spacing, temperature=temperature, guidance=guidance,
+                       conserve_energy=conserve_energy, condition=condition, inpaint=inpaint, start=start,
+                       metric_energy=metric_energy, shard=shard, max_steps=max_steps, batch_capacity=batch_capacity)
+    result = _reverse_loop_jit(*plan.args, **plan.statics, keep=int(min(keep, num_samples)))
+    num_steps, capacity, padded = plan.num_steps, plan.capacity, plan.padded
     if capacity == num_steps and padded == num_samples:
         return result
     host = jax.device_get(result)

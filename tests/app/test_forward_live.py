@@ -28,6 +28,6 @@ def test_live_frames_are_the_pages_chain_and_restart_starts_over():
     np.testing.assert_allclose(lines[0], run.energy.mean[steps], rtol=1e-4)  # measured: the page's chain
     np.testing.assert_allclose(lines[1], run.exact.mean_energy[steps], rtol=1e-4)  # exact ⟨φ(x_t)⟩
     assert data["meta"]["kind"] == "field" and len(frames[-1]["field"]) == 64
-    at.button(key="forward.live.restart").click().run()
+    at.button(key="_forward_live.restart").click().run()
     again = player(at)["frames"]
     assert again[0]["steps"][0] == 1 and again[0]["update"] == 1  # from x₀ again

@@ -182,15 +182,19 @@ def test_scrubbing_moves_the_field_and_the_curve_marker(server, page, url):
     screenshot(page, f"linked_{url}_scrubbed")
 
 
-def test_forward_live_plays_the_chain_in_the_browser(server, page):
-    """?live=1 on Forward: the player draws the chain as it advances, up to t = T."""
-    page.goto(f"{server}/forward?live=1&T=400")
+@pytest.mark.parametrize("url,total,shot", [("forward?live=1&T=400", 400, "forward_live_done"),
+                                            ("reverse?live=1&steps=60&speed=1", 60, "reverse_live_done")],
+                         ids=["forward", "reverse"])
+def test_diffusion_live_plays_the_chain_in_the_browser(server, page, url, total, shot):
+    """?live=1 on Forward and Reverse: the player draws the chain as it advances, up to its
+    last step and no further."""
+    page.goto(f"{server}/{url}")
     page.wait_for_selector(PLAYER, timeout=240_000)
     first = int(page.locator(PLAYER).first.get_attribute("data-step") or 0)
     deadline = time.time() + 120
-    while int(page.locator(PLAYER).first.get_attribute("data-step") or 0) < 400 and time.time() < deadline:
+    while int(page.locator(PLAYER).first.get_attribute("data-step") or 0) < total and time.time() < deadline:
         time.sleep(0.5)
-    assert int(page.locator(PLAYER).first.get_attribute("data-step")) == 400 > first  # grew to T, no further
+    assert int(page.locator(PLAYER).first.get_attribute("data-step")) == total > first
     assert draws(page) > 10 and not page.locator('[data-testid="stException"]').count()
     page.locator(PLAYER).first.scroll_into_view_if_needed()
-    screenshot(page, "forward_live_done")
+    screenshot(page, shot)
