@@ -74,6 +74,9 @@ def test_live_url_grows_traces_pause_step_reset(server, page):
     focus_page(page)
     page.keyboard.press("Space")  # pause
     page.wait_for_selector("button:has-text('▶ Play')", timeout=60_000)
+    # The paused view is the server's drawing of the chains' actual state; until the rerun has
+    # replaced it, the player (a little behind the server) may still be on the page.
+    page.wait_for_selector(PLAYER, state="detached", timeout=60_000)
     time.sleep(1.5)
     paused, _ = live_line(page)
     time.sleep(2.5)
