@@ -6,7 +6,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, forward, forward_live, linked, presentation, snippet, uploads
+from idf.app import _common, forward, forward_live, linked, live_chain, presentation, snippet, uploads
 from idf.app.forward import ForwardConfig
 from idf.diffusion import SCHEDULES
 from idf.io.uploads import fit_field, standardise
@@ -50,7 +50,7 @@ guided = c.toggle(
 )
 strength = c.slider("strength", "guidance strength", 0.0, 200.0, D.strength, 1.0) if guided else D.strength
 seed = c.int_slider("seed", "seed", 0, 999, D.seed)
-live_playing, live_speed = forward_live.sidebar(c)
+live_playing, live_speed = live_chain.sidebar(c, "chain")
 c.prune()
 c.show_warnings()
 
@@ -110,7 +110,7 @@ if exact:
 else:
     m[1].info("Exact H(t) and KL need Gaussian (GFF) data.")
 
-if live_playing or forward_live.started():
+if live_playing or live_chain.started(forward_live.KEY):
     with st.expander("▶ Live: the chain as it runs (also ?live=1)", expanded=True):
         forward_live.panel(cfg, x0_field, run, live_playing, live_speed)
 anim = linked.forward_figure(run, cfg)  # one figure: each frame moves the field and the φ, H, KL cursors

@@ -9,7 +9,7 @@ import streamlit as st
 
 from idf import app as ui
 from idf import viz
-from idf.app import _common, data, linked, presentation, reverse, reverse_live, snippet, tempering
+from idf.app import _common, data, linked, live_chain, presentation, reverse, reverse_live, snippet, tempering
 from idf.app.reverse import ImproperTarget, ReverseConfig
 from idf.diffusion import GUIDANCE_FORMS, SCHEDULES, SOLVERS, SPACINGS
 
@@ -52,7 +52,7 @@ conserve = c.toggle("conserve", "document's energy-conservation rescaling", D.co
                     help="rescale x̂₀ so that Σx̂₀² = Σx_t² at every step")
 seed = c.int_slider("seed", "seed", 0, 999, D.seed)
 batch = c.int_slider("n", "batch size n", 4, 1024, D.batch, 4)
-live_playing, live_speed = reverse_live.sidebar(c)
+live_playing, live_speed = live_chain.sidebar(c, "reverse loop")
 c.prune()
 c.show_warnings()
 if denoiser == "unet":
@@ -107,7 +107,7 @@ else:
 m[4].metric("⟨φ⟩ exact = N·kT/2", f"{run.mean_energy:.4g}")
 tempering.note(cfg)  # temperature and guidance as one sharpening, with the exact Gaussian answer
 
-if live_playing or reverse_live.started():
+if live_playing or live_chain.started(reverse_live.KEY):
     with st.expander("▶ Live: the reverse loop as it runs (also ?live=1)", expanded=True):
         reverse_live.panel(cfg, run, live_playing, live_speed)
 anim = linked.reverse_figure(run)  # one figure: each frame moves the field and the φ, Σx̂₀²/Σx_t², S cursors

@@ -20,13 +20,6 @@ KEY = "_forward_live"
 NAMES = ("φ(x_t), batch mean", "S(x_t), batch mean")
 
 
-def sidebar(controls) -> tuple[bool, int]:
-    return live_chain.sidebar(controls, "chain")
-
-
-def started() -> bool:
-    return live_chain.started(KEY)
-
 
 def _begin(config: ForwardConfig, field: np.ndarray | None) -> dict:
     start = initial_batch(config, field)

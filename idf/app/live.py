@@ -6,11 +6,14 @@ Use (a page): ``settings = live.sidebar()`` with the other sidebar controls
 (pass ``settings.controls`` to the page's ``Controls.prune``), then
 ``live.panel(LiveConfig(...), settings)`` where the live view goes.
 
-How it streams: while playing, a fragment reruns every ``TICK_S``; each run
-takes one chunk (``live_run.advance``) and redraws the gallery and traces in
-place. A second fragment redraws the diagnostics and the verdict every
-``SLOW_TICK_S``. (A streaming loop inside one run was tried: charts replaced
-faster than the browser mounts them never appeared.) The run
+How it streams: while playing, a fragment feeds the browser's live player
+(``live_player``) every ``live_player.FEED_S`` with the updates computed since
+(each one chunk of ``live_run.advance``), and the player draws them at up to
+``live_player.FPS`` a second. Speed 1 on an HMC toy (the leapfrog path revealed
+point by point) and ``IDF_LIVE_PLAYER=0`` keep the server-drawn view: a fragment
+rerun every ``TICK_S`` that takes a chunk and redraws the Plotly charts in place.
+A second fragment redraws the diagnostics and the verdict every ``SLOW_TICK_S``
+(``PLAYER_SLOW_TICK_S`` beside the player). The run
 lives in ``st.session_state``, so reruns of other widgets keep it going; it
 stops with the session (a fragment only runs for a connected browser) and
 never blocks other sessions (a chunk is milliseconds). Changing the target,

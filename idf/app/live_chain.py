@@ -73,9 +73,10 @@ def _update(advance: Callable[[dict, int], tuple | None]) -> Callable[[dict, int
 
 
 def history(s: dict, lines: dict[str, int]) -> dict:
-    """The tail a freshly mounted player starts from (every step so far)."""
-    traces = {k: np.concatenate(v, axis=1) if v else np.zeros((lines[k], 0)) for k, v in s["traces"].items()}
-    return {"update": s["updates"], "step": s["step"], "steps": list(s["steps"]),
+    """The tail a freshly mounted player starts from (the steps so far, strided as the Arena's)."""
+    keep = live_player.tail_index(len(s["steps"]))
+    traces = {k: np.concatenate(v, axis=1)[:, keep] if v else np.zeros((lines[k], 0)) for k, v in s["traces"].items()}
+    return {"update": s["updates"], "step": s["step"], "steps": np.asarray(s["steps"], int)[keep].tolist(),
             "traces": {k: live_player.wire(v) for k, v in traces.items()},
             "field": live_player.wire(np.ravel(s["field"])), "current": None, "path": None, "trail": [],
             "proposals": [], "accepted": []}

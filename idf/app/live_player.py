@@ -75,12 +75,18 @@ def frame(run: LiveRun, speed: int, update: int) -> dict:
     return out
 
 
+def tail_index(n: int) -> np.ndarray:
+    """Indices of at most ``HISTORY_POINTS`` of n kept steps, evenly strided, the newest kept:
+    the tail a fresh player starts from is sent with every feed, so it stays small."""
+    stride = max(1, -(-n // HISTORY_POINTS))
+    return np.arange(n)[::-1][::stride][::-1]
+
+
 def history(run: LiveRun, update: int) -> dict:
     """The tail a freshly mounted player starts from: the kept traces (strided to
     ``HISTORY_POINTS``), chain 0's trail and last proposals, the current state."""
     n = run.accepted.shape[1]
-    stride = max(1, -(-n // HISTORY_POINTS))
-    keep = np.arange(n)[::-1][::stride][::-1]  # the newest step always kept
+    keep = tail_index(n)
     first = run.steps - n + 1
     out: dict = {"update": update, "step": run.steps, "steps": (first + keep).tolist(),
                  "traces": {k: wire(v[:, keep]) for k, v in run.observables.items()}}

@@ -20,13 +20,6 @@ KEY = "_reverse_live"
 NAMES = ("φ(x_t), batch mean", "Σx̂₀²/Σx_t², batch mean")
 
 
-def sidebar(controls) -> tuple[bool, int]:
-    return live_chain.sidebar(controls, "reverse loop")
-
-
-def started() -> bool:
-    return live_chain.started(KEY)
-
 
 def _begin(config: ReverseConfig) -> dict:
     c = config
