@@ -23,6 +23,7 @@ from idf.app.phase import (
     scan_arrays,
 )
 from idf.energy.presets import get_preset
+from idf.samplers.scan import RESOLVED_RUN, tau_resolved
 from idf.viz.phase import errorbar_figure, scaling_figure
 
 D = PhaseConfig()
@@ -103,10 +104,25 @@ cols[0].metric("U₄ crossing κ_c", f"{result.kappa_c:.3f} ± {result.kappa_c_e
                help=f"where U₄(κ) of L = {scan.sizes[0]} and L = {scan.sizes[-1]} cross (linear interpolation)")
 z_text = "n/a" if not np.isfinite(result.z) else (
     f"{result.z:.2f} ± {result.z_error:.2f}" if np.isfinite(result.z_error) else f"{result.z:.2f} (no error)")
-cols[1].metric("dynamic exponent z", z_text, help=f"τ_int(|M|) ∝ L^z at κ = {result.kappa_z:.4f}, weighted fit")
+if np.isfinite(result.z) and not result.z_resolved:
+    z_text = f"≥ {z_text}"
+cols[1].metric("dynamic exponent z", z_text, help=f"τ_int(|M|) ∝ L^z at κ = {result.kappa_z:.4f}, weighted fit; "
+               f"≥ marks a lower bound: some τ there comes from a run shorter than {RESOLVED_RUN} τ")
 cols[2].metric("HMC acceptance", f"{np.nanmean(scan.acceptance):.2f}", help="mean over all points (ε adapted)")
 cols[3].metric("thermalised points", f"{int(scan.thermalised.sum())}/{scan.thermalised.size}",
-               help="⟨|M|⟩ stable over 4 windows after a discard of ≤ half the run")
+               help="⟨|M|⟩ stable over 4 windows after a discard of ≤ half the run, pooled and chain by chain "
+                    "(no chain's window mean more than 10 SD from the other chains')")
+short = ~tau_resolved(scan.tau, scan.kept) & np.isfinite(scan.tau)
+if short.any():
+    st.warning(f"τ_int(|M|) is longer than 1/{RESOLVED_RUN} of the kept run at {int(short.sum())} of "
+               f"{short.size} points, so it is underestimated there (largest: {np.nanmax(scan.tau[short]):.0f} steps "
+               f"of {int(np.nanmin(scan.kept[short]))} kept). Raise the steps to resolve it"
+               + ("; z is a lower bound." if not result.z_resolved else "."))
+if not scan.thermalised.all():
+    bad = [f"L = {scan.sizes[i]}, κ = {scan.kappas[j]:.4f}"
+           for i, j in zip(*np.nonzero(~scan.thermalised), strict=True)]
+    st.warning("Not thermalised (⟨|M|⟩ still drifting, or a chain apart from the others, after discarding half the "
+               f"run): {'; '.join(bad)}. Raise the burn-in or the steps.")
 if not np.isfinite(result.kappa_c):
     st.info("U₄ of the smallest and largest L do not cross in this κ range: widen it, or add κ values.")
 

@@ -15,11 +15,19 @@ import streamlit as st
 
 from idf.app._common import ran
 from idf.energy.presets import PRESETS, get_preset
-from idf.samplers.scan import PhaseScan, Reference, binder_crossing, dynamic_exponent, hmc_reference, phase_scan
+from idf.samplers.scan import (
+    PhaseScan,
+    Reference,
+    binder_crossing,
+    dynamic_exponent,
+    hmc_reference,
+    phase_scan,
+    tau_resolved,
+)
 
 SIZE_CHOICES = ("8,16,32", "8,16", "16,32", "4,8")
 FIELDS = ("abs_M", "abs_M_error", "chi2", "chi2_error", "binder", "binder_error", "tau", "tau_error",
-          "acceptance", "thermalised")
+          "acceptance", "thermalised", "kept")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +65,8 @@ class ScanResult(NamedTuple):
     """The assembled scan (``PhaseScan``: arrays [nL, nκ]), the U₄ crossing
     (κ_c, error) of the smallest and largest L, and z ± error of τ_int(|M|) ∝ L^z
     at the scanned κ nearest κ_c (NaN error when τ has no error bars: fewer than
-    8 chains)."""
+    8 chains); z_resolved: every τ in that fit was measured on a run ≥ 50 τ long
+    (``tau_resolved``), else z is a lower bound."""
 
     scan: PhaseScan
     kappa_c: float
@@ -65,6 +74,7 @@ class ScanResult(NamedTuple):
     kappa_z: float
     z: float
     z_error: float
+    z_resolved: bool
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -113,7 +123,8 @@ def analyse(scan: PhaseScan) -> ScanResult:
         z, z_err = dynamic_exponent(scan, at)
         if not np.all(np.isfinite(scan.tau_error[:, j]) & (scan.tau_error[:, j] > 0)):
             z_err = np.nan  # the fit's error needs τ's error bars
-    return ScanResult(scan, float(kc), float(kc_err), float(scan.kappas[j]), float(z), float(z_err))
+    resolved = bool(np.all(tau_resolved(scan.tau[:, j], scan.kept[:, j]))) if scan.kept is not None else False
+    return ScanResult(scan, float(kc), float(kc_err), float(scan.kappas[j]), float(z), float(z_err), resolved)
 
 
 def scan_arrays(result: ScanResult) -> dict[str, np.ndarray]:

@@ -30,18 +30,43 @@ __all__ = [
     "PhaseScan",
     "Reference",
     "binder_crossing",
+    "chain_outlier",
     "dynamic_exponent",
     "hmc_reference",
+    "ordered_start",
     "phase_scan",
+    "tau_resolved",
     "tau_with_error",
     "thermalised_burn_in",
 ]
 
 
-def thermalised_burn_in(abs_m: Any, windows: int = 4, z: float = 3.0) -> tuple[int, bool]:
+def chain_outlier(series: Any, windows: int = 4, z: float = 10.0) -> bool:
+    """Whether some chain of a series [C, T] sits apart from the others: its mean
+    over one of ``windows`` equal windows is more than ``z`` standard deviations
+    from the mean of the other C − 1 chains' over that window (SD of theirs, times
+    √(1 + 1/(C − 1))). This catches one chain stuck in a metastable state that the
+    pooled window means hide, e.g. a domain-wall stripe across the torus. The
+    chains are independent, so for Gaussian window means the statistic is
+    Student-t with C − 2 degrees of freedom; ``z`` = 10 leaves room for the heavy
+    tails of |M| over short windows. Never true for fewer than 4 chains."""
+    a = np.asarray(series, np.float64)
+    c, t = a.shape
+    w = t // windows
+    if c < 4 or w < 1:
+        return False
+    m = a[:, : w * windows].reshape(c, windows, w).mean(-1)
+    others = (m.sum(0) - m) / (c - 1)
+    var = ((m**2).sum(0) - m**2 - (c - 1) * others**2) / (c - 2)
+    scale = np.sqrt(np.maximum(var, 0.0) * (1 + 1 / (c - 1)))
+    return bool(np.any(np.abs(m - others) > z * scale + 1e-12))
+
+
+def thermalised_burn_in(abs_m: Any, windows: int = 4, z: float = 3.0, z_chain: float = 10.0) -> tuple[int, bool]:
     """(steps to discard, stable?) for |M| series [C, T]: the smallest discard in
     (0, T/8, T/4, 3T/8, T/2) after which the pooled ⟨|M|⟩ of ``windows`` equal
-    windows agree pairwise within ``z`` combined standard errors. When none does,
+    windows agree pairwise within ``z`` combined standard errors and no chain is
+    an outlier in any window (``chain_outlier`` with ``z_chain``). When none does,
     (T/2, False)."""
     a = np.asarray(abs_m, np.float64)
     t = a.shape[1]
@@ -51,13 +76,24 @@ def thermalised_burn_in(abs_m: Any, windows: int = 4, z: float = 3.0) -> tuple[i
         if w < 4:
             break
         stats = [mean_and_error(rest[:, i * w : (i + 1) * w]) for i in range(windows)]
-        if all(
+        pooled = all(
             abs(mi - mj) <= z * np.hypot(ei, ej) + 1e-12
             for i, (mi, ei) in enumerate(stats)
             for mj, ej in stats[i + 1 :]
-        ):
+        )
+        if pooled and not chain_outlier(rest, windows, z_chain):
             return d, True
     return t // 2, False
+
+
+def ordered_start(key: jax.Array, chains: int, size: int, level: float = 1.0) -> jax.Array:
+    """[chains, size, size] ordered ("cold") starting fields: ±``level`` everywhere,
+    the sign alternating from chain to chain, plus 0.1·N(0, 1) noise. Deep in the
+    broken phase a random start coarsens into domains, and a straight wall across
+    the torus is metastable: the longer the lattice, the longer it lives. An
+    ordered start has no walls; in the symmetric phase it relaxes in a few τ."""
+    sign = np.where(np.arange(chains) % 2 == 0, level, -level)[:, None, None]
+    return sign + 0.1 * jax.random.normal(key, (chains, size, size))
 
 
 def tau_with_error(series: Any, groups: int = 4) -> tuple[float, float]:
@@ -124,7 +160,8 @@ class PhaseScan(NamedTuple):
     """Hopping-convention scan at fixed λ: every array is [len(sizes), len(kappas)].
 
     sizes [nL], kappas [nκ], coupling λ; abs_M, chi2, binder, tau (τ_int of |M| in
-    HMC steps), each with ``*_error``; acceptance; thermalised (bool)."""
+    HMC steps), each with ``*_error``; acceptance; thermalised (bool); kept (steps
+    per chain kept after the thermalisation discard; None when unknown)."""
 
     sizes: np.ndarray
     kappas: np.ndarray
@@ -139,6 +176,17 @@ class PhaseScan(NamedTuple):
     tau_error: np.ndarray
     acceptance: np.ndarray
     thermalised: np.ndarray
+    kept: np.ndarray | None = None
+
+
+RESOLVED_RUN = 50
+
+
+def tau_resolved(tau: Any, kept: Any) -> np.ndarray:
+    """Whether each τ_int was measured on a run at least ``RESOLVED_RUN``·τ long
+    (Sokal's rule of thumb for the windowed estimator). A shorter run
+    underestimates τ, so a z fitted through such points is a lower bound."""
+    return np.asarray(kept, np.float64) >= RESOLVED_RUN * np.asarray(tau, np.float64)
 
 
 def phase_scan(
@@ -152,25 +200,35 @@ def phase_scan(
     burn_in: int = 300,
     step_size: float = 0.2,
     leapfrog: int = 10,
+    start: str = "ordered",
     on_result: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> PhaseScan:
-    """Scan κ at fixed λ for each L with HMC (``hmc_reference`` per point).
-    ``on_result(L, κ, observables)`` is called as each point finishes (for streaming)."""
+    """Scan κ at fixed λ for each L with HMC, each point thermalisation-checked
+    per chain (``thermalised_burn_in``). Chains start ordered (``ordered_start``,
+    ±1) or, with ``start="random"``, from 0.5·N(0, 1) fields as ``hmc_reference``
+    does. ``on_result(L, κ, observables)`` is called as each point finishes (for
+    streaming)."""
+    if start not in ("ordered", "random"):
+        raise ValueError(f"start must be 'ordered' or 'random', not {start!r}")
     names = ("abs_M", "chi2", "binder")
     shape = (len(sizes), len(kappas))
     out: dict[str, np.ndarray] = {n: np.full(shape, np.nan) for n in names + tuple(f"{n}_error" for n in names)}
     tau, tau_err, acc = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-    therm = np.zeros(shape, bool)
+    therm, kept = np.zeros(shape, bool), np.zeros(shape, np.int64)
     keys = jax.random.split(key, shape[0] * shape[1])
     for i, size in enumerate(sizes):
         for j, kappa in enumerate(kappas):
             energy = HoppingPhi4(kappa=float(kappa), coupling=float(coupling))
             k_init, k_run = jax.random.split(keys[i * shape[1] + j])
-            x0 = 0.5 * jax.random.normal(k_init, (chains, size, size))
+            if start == "ordered":
+                x0 = ordered_start(k_init, chains, size)
+            else:
+                x0 = 0.5 * jax.random.normal(k_init, (chains, size, size))
             run = run_chains(HMC(step_size, leapfrog), energy, k_run, x0, steps, burn_in=burn_in, adapt=True)
             pos = np.asarray(run.positions)
             abs_m = np.abs(magnetization(pos))
             drop, ok = thermalised_burn_in(abs_m)
+            kept[i, j] = steps - drop
             obs = hopping_observables(pos[:, drop:])
             for n in names:
                 out[n][i, j], out[f"{n}_error"][i, j] = obs[n], obs[f"{n}_error"]
@@ -180,7 +238,7 @@ def phase_scan(
                 on_result(int(size), float(kappa), dict(obs, tau=tau[i, j], tau_error=tau_err[i, j]))
     return PhaseScan(
         np.asarray(sizes), np.asarray(kappas, np.float64), float(coupling), **out, tau=tau, tau_error=tau_err,
-        acceptance=acc, thermalised=therm,
+        acceptance=acc, thermalised=therm, kept=kept,
     )
 
 
