@@ -115,8 +115,8 @@ cols[3].metric("thermalised points", f"{int(scan.thermalised.sum())}/{scan.therm
 short = ~tau_resolved(scan.tau, scan.kept) & np.isfinite(scan.tau)
 if short.any():
     st.warning(f"τ_int(|M|) is longer than 1/{RESOLVED_RUN} of the kept run at {int(short.sum())} of "
-               f"{short.size} points, so it is underestimated there (largest: {np.nanmax(scan.tau[short]):.0f} steps "
-               f"of {int(np.nanmin(scan.kept[short]))} kept). Raise the steps to resolve it"
+               f"{short.size} points, so it is underestimated there (longest τ_int {np.nanmax(scan.tau[short]):.0f} "
+               f"steps; fewest kept steps {int(np.nanmin(scan.kept[short]))}). Raise the steps to resolve it"
                + ("; z is a lower bound." if not result.z_resolved else "."))
 if not scan.thermalised.all():
     bad = [f"L = {scan.sizes[i]}, κ = {scan.kappas[j]:.4f}"
