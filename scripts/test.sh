@@ -16,7 +16,7 @@ set +e
 # Two workers (pytest-xdist) on the two cores: the whole suite in about 20 minutes instead of 40.
 # IDF_TEST_WORKERS=0 runs it in one process.
 workers=${IDF_TEST_WORKERS:-2}
-run() { .venv/bin/python -m pytest -m "" -p no:cacheprovider -n "$workers" "$@"; }
+run() { .venv/bin/python -m pytest -m "" -p no:cacheprovider -n "$workers" --durations=15 "$@"; }
 if [ $# -gt 0 ]; then
   run "$@"
   status=$?

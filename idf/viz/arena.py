@@ -153,8 +153,9 @@ def animated_fields(frames: Mapping[str, np.ndarray], labels: Sequence[str], tit
 
     for j, h in enumerate(heatmaps(0), start=1):
         fig.add_trace(h, row=1, col=j)
-    fig.frames = [go.Frame(data=[go.Heatmap(z=display_values(stacked[j, f])) for j in range(len(names))], name=lab,
-                           traces=list(range(len(names))))
+    # plain dicts: Plotly validates each frame once (a go.Frame would be validated, then copied)
+    fig.frames = [dict(data=[dict(type="heatmap", z=display_values(stacked[j, f])) for j in range(len(names))],
+                       name=lab, traces=list(range(len(names))))
                   for f, lab in enumerate(labels)]  # fmt: skip
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")

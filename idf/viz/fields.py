@@ -97,8 +97,9 @@ def animated_heatmap(
     r = symmetric_range(frames)
     fig = go.Figure(
         data=[_heatmap(frames[0], r, colorbar_title)],
-        # a frame carries only what changes (z): colour range, scale and colour bar stay the trace's
-        frames=[go.Frame(data=[go.Heatmap(z=display_values(f))], name=lab, traces=[0])
+        # a frame carries only what changes (z): colour range, scale and colour bar stay the trace's;
+        # plain dicts, which Plotly validates once (a go.Frame would be validated, then copied)
+        frames=[dict(data=[dict(type="heatmap", z=display_values(f))], name=lab, traces=[0])
                 for f, lab in zip(frames, labels, strict=True)],
     )
     menus, sliders = animation_controls(labels, frame_ms)

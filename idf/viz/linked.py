@@ -76,15 +76,22 @@ def _curve_traces(p: CurvePanel, colour_offset: int) -> tuple[list[go.Scatter], 
     return traces, first, (lo, hi)
 
 
-def _cursor(p: CurvePanel, first: np.ndarray, y_range: tuple[float, float], f: int) -> list[go.Scatter]:
-    """The cursor line and the marker of panel ``p`` at frame ``f``."""
+def _cursor_data(p: CurvePanel, first: np.ndarray, y_range: tuple[float, float], f: int) -> list[dict]:
+    """The cursor line's and the marker's coordinates for panel ``p`` at frame ``f``
+    (plain trace dicts: a frame carries only what moves)."""
     xf = float(np.asarray(p.frame_x)[f])
     x = np.asarray(p.x, np.float64)
     yf = float(np.interp(xf, x, first)) if x.size else np.nan
+    return [dict(type="scatter", x=[xf, xf], y=list(y_range)), dict(type="scatter", x=[xf], y=[yf])]
+
+
+def _cursor(p: CurvePanel, first: np.ndarray, y_range: tuple[float, float], f: int) -> list[go.Scatter]:
+    """The cursor line and the marker of panel ``p`` at frame ``f``, styled."""
+    line, marker = _cursor_data(p, first, y_range, f)
     return [
-        go.Scatter(x=[xf, xf], y=list(y_range), mode="lines", name=CURSOR, showlegend=False, hoverinfo="skip",
+        go.Scatter(line, mode="lines", name=CURSOR, showlegend=False, hoverinfo="skip",
                    line=dict(color="#444", width=1, dash="dot")),
-        go.Scatter(x=[xf], y=[yf], mode="markers", name=f"now: {p.title}", showlegend=False,
+        go.Scatter(marker, mode="markers", name=f"now: {p.title}", showlegend=False,
                    marker=dict(size=11, color="#ff7f0e", line=dict(color="black", width=1)),
                    hovertemplate="%{x:.4g}, %{y:.4g}<extra>now</extra>"),
     ]
@@ -130,14 +137,13 @@ def linked_animation(
         state.append((p, first, y_range))
         fig.update_xaxes(title_text=p.x_title, row=i + 1, col=2)
         fig.update_yaxes(title_text=p.y_title, type="log" if p.log_y else "linear", row=i + 1, col=2)
+    # Frames carry only what moves (z, the cursors' x and y): names and styles stay the traces'.
+    # They go in as plain dicts, which Plotly validates once; built as objects they were built,
+    # validated and then copied and validated again (most of a Forward rerun's time).
     fig.frames = [
-        go.Frame(
-            name=lab,
-            # frames carry only what moves (z, the cursors' x and y): names and styles stay the traces'
-            data=[go.Heatmap(z=display_values(f))] + [go.Scatter(x=t.x, y=t.y) for p, first, yr in state
-                                                      for t in _cursor(p, first, yr, k)],
-            traces=moving,
-        )
+        dict(name=lab, traces=moving,
+             data=[dict(type="heatmap", z=display_values(f))]
+             + [d for p, first, yr in state for d in _cursor_data(p, first, yr, k)])
         for k, (f, lab) in enumerate(zip(frames, labels, strict=True))
     ]
     # below the plot, in pixels: the slider and buttons, then the legend (one column of names)
