@@ -34,11 +34,13 @@ def display_values(z: np.ndarray) -> np.ndarray:
     return np.asarray(z, np.float32)
 
 
+def _heatmap_spec(z: np.ndarray, r: float, colorbar_title: str, **kw) -> dict:
+    return dict(type="heatmap", z=display_values(z), zmin=-r, zmax=r, colorscale=COLORSCALE,
+                colorbar=dict(title=dict(text=colorbar_title)), **kw)
+
+
 def _heatmap(z: np.ndarray, r: float, colorbar_title: str, **kw) -> go.Heatmap:
-    return go.Heatmap(
-        z=display_values(z), zmin=-r, zmax=r, colorscale=COLORSCALE,
-        colorbar=dict(title=dict(text=colorbar_title)), **kw,
-    )
+    return go.Heatmap(_heatmap_spec(z, r, colorbar_title, **kw))
 
 
 def _lattice_axes(fig: go.Figure, **kw) -> None:
@@ -66,8 +68,9 @@ def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,
     fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.015, vertical_spacing=0.06,
                         subplot_titles=[f"sample {i}" for i in range(n)])
     r = symmetric_range(fields)
-    for i, f in enumerate(fields):
-        fig.add_trace(_heatmap(f, r, colorbar_title, showscale=(i == 0)), row=i // cols + 1, col=i % cols + 1)
+    # plain dicts: Plotly validates each once (a go.Heatmap would be validated, then copied)
+    fig.add_traces([_heatmap_spec(f, r, colorbar_title, showscale=(i == 0)) for i, f in enumerate(fields)],
+                   rows=[i // cols + 1 for i in range(n)], cols=[i % cols + 1 for i in range(n)])
     fig.update_xaxes(showticklabels=False, constrain="domain")
     fig.update_yaxes(showticklabels=False, autorange="reversed", constrain="domain")
     for c in range(1, cols + 1):
