@@ -13,7 +13,7 @@ import numpy as np
 
 from idf import viz
 from idf.app import arena, energy
-from idf.app.arena_config import IID, MCMC, ArenaConfig, SamplerRun
+from idf.app.arena_config import IID, INFERENCE_RANGE, MCMC, ArenaConfig, SamplerRun
 from idf.app.arena_page import PARAMS as ARENA_PARAMS
 from idf.app.arena_targets import PHI4_PRESETS, TARGET_LABELS, is_toy
 from idf.app.tour_base import Field, State, StepView, View, fixed
@@ -52,7 +52,7 @@ def arena_fields(state: State) -> dict[str, Field]:
     lo, hi = (0.01, 3.0) if toy else (0.005, 0.6)
     out = {**ARENA_COMMON, **_rows(ARENA_PARAMS, target)}
     out.update({f"eps_{s}": Field(float, lo, hi) for s in MCMC})
-    out.update({f"{s}_steps": Field(int, 10, 500) for s in IID})
+    out.update({f"{s}_steps": Field(int, *INFERENCE_RANGE[:2]) for s in IID})  # the Arena slider's range
     return out
 
 
