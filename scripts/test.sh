@@ -12,6 +12,15 @@ fi
 if [ "$(id -u)" = 0 ] && [ "$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)" -lt 262144 ]; then
   sysctl -q -w vm.max_map_count=262144 2>/dev/null || true
 fi
+# One JAX compilation cache for this run's processes (both pytest sessions, their workers, the
+# servers they start), in a fresh folder removed at the end: a program the AppTests compiled is
+# loaded, not compiled again, by the browser tests' servers and the warm-up test. Never one left
+# by another run (tests/conftest.py turns the cache off when this is unset).
+if [ -z "${IDF_TEST_COMPILE_CACHE:-}" ]; then
+  IDF_TEST_COMPILE_CACHE=$(mktemp -d "${TMPDIR:-/tmp}/idf-test-jax.XXXXXX")
+  trap 'rm -rf "$IDF_TEST_COMPILE_CACHE"' EXIT
+fi
+export IDF_TEST_COMPILE_CACHE
 set +e
 # Two workers (pytest-xdist) on the two cores: the whole suite in about 20 minutes instead of 40.
 # IDF_TEST_WORKERS=0 runs it in one process.
