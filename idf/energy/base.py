@@ -114,7 +114,7 @@ class QuadraticEnergy(Energy):
 
     def covariance_spectrum(self, shape: tuple[int, int]) -> jax.Array:
         """E|x̂_k|² = kT / A(k) for the unitary FFT, shape [H, W]."""
-        return self.kT / self.spectrum(shape)
+        return _covariance_spectrum(self, tuple(shape))
 
     def sample_exact(
         self, key: jax.Array, shape: tuple[int, int], num_samples: int
@@ -132,6 +132,11 @@ class QuadraticEnergy(Energy):
 # rather than one per array operation run eagerly: on the CPU every compiled program holds about
 # 1.5 MB, and the app's warm-up compiles each lattice side (the energy is a pytree argument, so its
 # parameters are traced and a new value compiles nothing).
+@functools.partial(jax.jit, static_argnums=1)
+def _covariance_spectrum(energy: QuadraticEnergy, shape: tuple[int, int]) -> jax.Array:
+    return energy.kT / energy.spectrum(shape)
+
+
 @functools.partial(jax.jit, static_argnums=1)
 def _smallest_eigenvalue(energy: QuadraticEnergy, shape: tuple[int, int]) -> jax.Array:
     return jnp.min(energy.spectrum(shape))
