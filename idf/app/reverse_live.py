@@ -20,7 +20,6 @@ KEY = "_reverse_live"
 NAMES = ("φ(x_t), batch mean", "Σx̂₀²/Σx_t², batch mean")
 
 
-
 def _begin(config: ReverseConfig) -> dict:
     c = config
     target = reverse_target(c)

@@ -139,7 +139,8 @@ def linked_animation(
         fig.update_yaxes(title_text=p.y_title, type="log" if p.log_y else "linear", row=i + 1, col=2)
     # Frames carry only what moves (z, the cursors' x and y): names and styles stay the traces'.
     # They go in as plain dicts, which Plotly validates once; built as objects they were built,
-    # validated and then copied and validated again (most of a Forward rerun's time).
+    # validated and then copied and validated again (0.40-0.77 s → 0.13-0.22 s for the Forward
+    # page's figure, measured under load; in a quiet process the page's rerun is ~0.38 s either way).
     fig.frames = [
         dict(name=lab, traces=moving,
              data=[dict(type="heatmap", z=display_values(f))]
