@@ -246,7 +246,15 @@ function draw(root, s) {
   root.setAttribute("data-draws", String(s.draws));
 }
 
+function stopWhenGone(root) {
+  if (root.isConnected || !root.__idfTimer) return false;
+  clearInterval(root.__idfTimer);
+  root.__idfTimer = null;
+  return true;
+}
+
 function tick(root) {
+  if (stopWhenGone(root)) return;
   const s = root.__idfLive;
   if (!s || !s.queue.length) return;
   // one frame per tick; two (a gentle fast-forward) past 1.2 s queued; past 3 s jump to 1.2 s
@@ -278,5 +286,9 @@ export default function (component) {
   if (!root.__idfTimer) {
     root.__idfTimer = setInterval(() => tick(root), 1000 / data.meta.fps);
   }
-  return () => { clearInterval(root.__idfTimer); root.__idfTimer = null; };
+  // Streamlit also runs the cleanup of a call whose data was replaced before it finished, and
+  // can run it after the next call has started: clearing the timer there left frames queued and
+  // undrawn once the data stopped changing (a chain stalled at step 325 of 400). The one timer
+  // stops only when this element has left the page.
+  return () => { setTimeout(() => stopWhenGone(root), 0); };
 }
