@@ -8,6 +8,7 @@ import streamlit as st
 from idf import app as ui
 from idf.app import presentation, snippet
 from idf.app.multiscale import (
+    INPAINT_SIDES,
     SCALE_PRESETS,
     SCHEDULE,
     InpaintConfig,
@@ -43,7 +44,7 @@ n = c.int_slider("n", "batch size n", 2, 64, D.n, 2)
 seed = c.int_slider("seed", "seed", 0, 999, D.seed)
 st.sidebar.divider()
 st.sidebar.markdown("**Inpainting** (dense exact reference)")
-size = c.int_slider("L_inp", "inpainting lattice side", 6, 16, DI.size, 2)
+size = c.int_slider("L_inp", "inpainting lattice side", *INPAINT_SIDES[:2], DI.size, INPAINT_SIDES[2])
 preset = c.select("mask", "mask preset (known sites)", list(MASK_PRESETS), DI.preset)
 inp_steps = c.int_slider("inp_steps", "inpainting reverse steps", 20, 500, DI.steps, 20)
 inp_n = c.int_slider("inp_n", "inpainting samples n", 64, 2048, DI.n, 64)

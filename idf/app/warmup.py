@@ -158,6 +158,7 @@ def shape_values() -> list[tuple[str, Callable[[], object]]]:
             if size != config.size:
                 ranked.append((abs(size - config.size), f"{page} L={size}",
                                functools.partial(module.compute, dataclasses.replace(config, size=size))))
+    ranked += _multiscale_shapes()
     items = [(name, fn) for _, name, fn in sorted(ranked, key=lambda r: r[0])]
     try:
         from idf.app import arena
@@ -170,6 +171,28 @@ def shape_values() -> list[tuple[str, Callable[[], object]]]:
     except (ImportError, AttributeError):
         pass
     return items
+
+
+def _multiscale_shapes() -> list[tuple[int, str, Callable[[], object]]]:
+    """The Multi-scale page's shape values: each inpainting side and samples bucket, then each
+    scale preset (the largest last: 256² is the slowest item). Its batch n runs in chunks of one
+    size and its step counts are traced, so they need nothing."""
+    from idf.app import multiscale
+    from idf.diffusion.buckets import bucket, bucket_sizes
+
+    page = multiscale.MultiscalePage()
+    inp, ms = page.inpaint, page.multiscale
+    lo, hi, step = multiscale.INPAINT_SIDES
+    out = [(abs(size - inp.size) // step, f"inpainting L={size}",
+            functools.partial(multiscale.inpainting_compute, dataclasses.replace(inp, size=size)))
+           for size in range(lo, hi + 1, step) if size != inp.size]
+    out += [(0, f"inpainting n≤{b}", functools.partial(multiscale.inpainting_compute, dataclasses.replace(inp, n=b)))
+            for b in bucket_sizes(multiscale.INPAINT_BUCKETS) if b != bucket(inp.n, multiscale.INPAINT_BUCKETS)]
+    out += [(20 + i, f"multiscale scales={s}",
+             functools.partial(multiscale.multiscale_compute, dataclasses.replace(ms, scales=s)))
+            for i, s in enumerate(sorted(multiscale.SCALE_PRESETS, key=lambda s: int(s.split(",")[-1])))
+            if s != ms.scales]
+    return out
 
 
 def _run_phase(phase: str, items: list[tuple[str, Callable[[], object]]]) -> None:

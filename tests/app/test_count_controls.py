@@ -100,3 +100,31 @@ def test_no_lattice_side_compiles_after_the_warmup():
     assert _tracing.traces() == before
     reverse.compute(dataclasses.replace(reverse.ReverseConfig(), size=5))  # not warmed here: it does compile
     assert _tracing.traces() > before
+
+
+def test_multiscale_batch_and_steps_compile_nothing_once_one_chunk_ran():
+    """The Multi-scale batch n runs in chunks of CHUNK fields and the steps per scale are a traced
+    trip count, so after one run every n in the slider's range (both ends, both sides of each
+    chunk edge) and both step ends lower no new program: eager steps between the loops (SDEdit's
+    upsampling and noising) included, counted by JAX's lowering events (a persistent-cache hit
+    is lowered too, so a shared cache cannot hide one). n = 18 runs 2 chunks, not a bucket of 64."""
+    from jax import monitoring
+
+    from idf.app import multiscale
+
+    lowered = []
+    lowering = "/jax/core/compile/jaxpr_to_mlir_module_duration"
+    monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **kw: lowered.append(event) if event == lowering else None)
+    config = multiscale.MultiscaleConfig(scales="16,32,64", steps=10)
+    multiscale.multiscale_compute(config)
+    before = len(lowered)
+    chunk = multiscale.CHUNK
+    for n in (2, chunk - 2, chunk, chunk + 2, 2 * chunk + 2, 64):
+        run = multiscale.multiscale_compute(dataclasses.replace(config, n=n))
+        assert [s.samples.shape for s in run.scales] == [(n, side, side) for side in config.sides]
+    multiscale.multiscale_compute(dataclasses.replace(config, steps=200))
+    assert len(lowered) == before
+    # the first chunk is the one-chunk run's draw: a larger n adds fields, it does not redraw
+    small, large = (multiscale.multiscale_compute(dataclasses.replace(config, n=n)) for n in (4, chunk + 4))
+    np.testing.assert_array_equal(large.scales[-1].samples[:4], small.scales[-1].samples)
