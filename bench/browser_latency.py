@@ -9,7 +9,9 @@ session (its first view) and presses → or ← on each listed slider, ``--reps`
 times, so that every repetition is a value not seen before. Latency = key
 press → the page has settled (Streamlit's ``data-test-script-state`` not
 running, no skeleton or spinner, for 100 ms; the 100 ms are not counted). It
-also counts the websocket bytes each change sends to the browser. Prints
+also counts the websocket bytes each change sends to the browser, and when the
+last of them arrived: keypress → last byte is the server's share (its script,
+the charts' JSON, sending), the rest is the browser's (drawing, layout). Prints
 p50/p90 per page × control type against issue 14's targets and writes the JSON
 that bench/report.py renders into the README. About 5–8 minutes on 2 cores.
 """
@@ -43,7 +45,7 @@ CONTROLS: dict[str, dict[str, list[str]]] = {
                 "count": ["lattice side L", "training steps T", "batch size B (fields diffused together)"]},
     "reverse": {"continuous": ["guidance scale s", "sampling temperature T_s"],
                 "count": ["lattice side L", "inference steps S", "batch size n"]},
-    "arena": {"continuous": ["MALA"], "count": ["lattice side L", "steps per chain", "chains C"]},
+    "arena": {"continuous": ["MALA: step size ε"], "count": ["lattice side L", "steps per chain", "chains C"]},
     "multiscale": {"continuous": ["t* (SDEdit start, fraction of T)", "kT"],
                    "count": ["reverse steps per scale", "batch size n"]},
     "training": {},
@@ -134,7 +136,9 @@ async def wait_for_warmup(browser, base: str, timeout: float) -> tuple[float, bo
 
 
 def slider_thumb(page, label: str):
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').filter(
+    """The slider labelled ``label``, in the sidebar or the page (the Arena's step sizes sit in its
+    sampler columns)."""
+    box = page.locator('[data-testid="stApp"] [data-testid="stSlider"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).first
     return box.locator('input[type="range"]').first  # react-aria: a hidden range input in each thumb
 
@@ -144,10 +148,12 @@ class Bytes:
 
     def __init__(self, page) -> None:
         self.total = 0
+        self.last = 0.0  # monotonic time of the latest frame
         page.on("websocket", lambda ws: ws.on("framereceived", self._add))
 
     def _add(self, payload) -> None:
         self.total += len(payload)
+        self.last = time.monotonic()
 
 
 async def press_reps(page, sent: Bytes, label: str, reps: int, timeout: float) -> list[dict]:
@@ -169,7 +175,10 @@ async def press_reps(page, sent: Bytes, label: str, reps: int, timeout: float) -
             await asyncio.sleep(0.02)
         try:
             done = await settle(page, timeout)
-            out.append({"s": done - t0, "bytes": sent.total - before})
+            # The last frame's arrival splits the latency: before it the server computes and sends,
+            # after it the browser renders (its script state, charts, layout).
+            out.append({"s": done - t0, "bytes": sent.total - before,
+                        "last_frame_s": max(sent.last - t0, 0.0) if sent.total > before else None})
         except TimeoutError as err:
             out.append({"s": None, "error": str(err)})
         if await page.locator('[data-testid="stException"]').count():
@@ -231,6 +240,10 @@ def summarize(results: dict) -> list[dict]:
                    "p90": float(np.percentile(s, 90)) if s.size else None,
                    "max": float(s.max()) if s.size else None,
                    "kib": float(np.median([r.get("bytes", 0) for r in moved])) / 1024 if moved else 0.0}
+            # keypress → the last byte the server sent: the server's share (compute, charts, sending);
+            # the rest of the latency is the browser's (drawing, layout)
+            last = [r["last_frame_s"] for r in moved if r.get("last_frame_s") is not None]
+            row["last_byte_p50"] = float(np.median(last)) if last else None
             t = TARGETS[kind]
             row["ok"] = bool(s.size) and not errors and all(row[k] <= v for k, v in t.items())
             rows.append(row)
@@ -262,11 +275,12 @@ def main() -> int:
                    versions={"jax": jax.__version__, "streamlit": streamlit.__version__}, targets=TARGETS,
                    reps=args.reps, rows=summarize(results))
     Path(args.out).write_text(json.dumps(results, indent=2))
-    print(f"{'page':<11} {'control':<11} {'n':>3} {'p50 s':>7} {'p90 s':>7} {'max s':>7} {'KiB':>7}  target")
+    print(f"{'page':<11} {'control':<11} {'n':>3} {'p50 s':>7} {'p90 s':>7} {'max s':>7} {'KiB':>7} "
+          f"{'last byte':>9}  target")
     for r in results["rows"]:
         fmt = lambda v: f"{v:7.2f}" if v is not None else "      -"  # noqa: E731
         print(f"{r['page']:<11} {r['type']:<11} {r['n']:>3} {fmt(r['p50'])} {fmt(r['p90'])} {fmt(r['max'])} "
-              f"{r['kib']:7.1f}  {'met' if r['ok'] else 'MISSED'}")
+              f"{r['kib']:7.1f} {fmt(r.get('last_byte_p50'))}    {'met' if r['ok'] else 'MISSED'}")
     print(f"load average before {results['load_before']}, after {results['load_after']}; "
           f"wall {results['wall_s']:.0f} s")
     return 0

@@ -90,12 +90,13 @@ def browser_block(r: dict) -> list[str]:
            f"load average {r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after. Targets: continuous "
            f"p50 ≤ {t['continuous']['p50']} s and p90 ≤ {t['continuous']['p90']} s; count/shape every value ≤ "
            f"{t['count']['max']} s; first view ≤ {t['first view']['max']} s.", "",
-           "| page | control | presses | p50 | p90 | max | KiB sent (median) | target |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| page | control | presses | p50 | p90 | max | KiB sent (median) | last byte (p50) | target |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for row in r["rows"]:
         f = lambda v: "–" if v is None else f"{v:.2f} s"  # noqa: E731
         out.append(f"| {row['page']} | {row['type']} | {row['n']} | {f(row['p50'])} | {f(row['p90'])} "
-                   f"| {f(row['max'])} | {row['kib']:.0f} | {'met' if row['ok'] else 'missed'} |")
+                   f"| {f(row['max'])} | {row['kib']:.0f} | {f(row.get('last_byte_p50'))} "
+                   f"| {'met' if row['ok'] else 'missed'} |")
     return out + [""]
 
 
