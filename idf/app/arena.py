@@ -93,11 +93,16 @@ __all__ = [
 ]  # fmt: skip
 
 
+SHORT_RUN_S = 0.05  # warm runs shorter than this are timed 3 times (the median), longer ones once
+
+
 def _warm_seconds(go, first: Timing) -> float:
-    """Median wall time of warm runs of ``go`` (compile excluded): the first run
-    counts when it compiled nothing; short loops are repeated (3 runs in all)."""
+    """Median wall time of warm runs of ``go`` (compile excluded): the first run counts when
+    it compiled nothing (after the warm-up, every run); runs under SHORT_RUN_S are repeated
+    (3 in all), where one timing is noisy and two more cost little. (Repeating every run under
+    0.5 s ran each sampler three times per slider move: 0.26 s of a 3 s Arena rerun.)"""
     times = [] if first.compile_seconds > 0.05 * first.seconds else [first.seconds]
-    while len(times) < (3 if (times[-1] if times else 0.0) < 0.5 else 1):
+    while len(times) < (3 if (times[-1] if times else 0.0) < SHORT_RUN_S else 1):
         with timed("warm") as warm:
             go()
         times.append(warm.seconds)

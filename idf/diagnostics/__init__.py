@@ -9,6 +9,7 @@ from idf.diagnostics.distances import (
     frechet_distance,
     moment_kl,
     moment_kl_bias,
+    prefix_power,
     self_conjugate_mask,
     self_conjugate_modes,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "gaussian_kl",
     "moment_kl",
     "moment_kl_bias",
+    "prefix_power",
     "self_conjugate_mask",
     "self_conjugate_modes",
     "reverse_mode_gains",

@@ -25,6 +25,24 @@ def empirical_power(samples: np.ndarray) -> np.ndarray:
     return np.mean(np.abs(x_hat) ** 2, axis=0)
 
 
+def prefix_power(chains: np.ndarray, lengths: np.ndarray, block: int = 1 << 21) -> np.ndarray:
+    """``empirical_power`` of the first s draws of every chain, for each s in ``lengths``:
+    chains [C, S, H, W] -> [len(lengths), H, W], the mean over the C·s draws.
+
+    One FFT of every draw (in blocks of about ``block`` values, so memory stays bounded),
+    then cumulative sums over steps, instead of one FFT of every prefix. A prefix that
+    holds a non-finite draw gives NaN."""
+    x = np.asarray(chains)
+    c, s = x.shape[:2]
+    per_step = np.empty((s, *x.shape[2:]), np.float64)
+    rows = max(1, block // max(1, c * int(np.prod(x.shape[2:]))))
+    for start in range(0, s, rows):
+        x_hat = np.fft.fft2(np.asarray(x[:, start:start + rows], np.float64), norm="ortho")
+        per_step[start:start + rows] = np.sum(np.abs(x_hat) ** 2, axis=0)
+    lengths = np.asarray(lengths, int)
+    return np.cumsum(per_step, axis=0)[lengths - 1] / (c * lengths)[:, None, None]
+
+
 def fourier_kl(samples: np.ndarray, power: np.ndarray) -> float:
     """KL(N(0, diag P̂) ‖ N(0, diag P)) over the N Fourier modes, in nats.
 
