@@ -43,7 +43,7 @@ SCHEDULE = ("linear", 1000)  # both computations run on this training schedule
 MAX_STEPS = 200  # the page's steps-per-scale slider: 10 … 200 (a traced trip count)
 CHUNK = 16  # its batch slider (2 … 64) runs in chunks of this many fields: one program per scale
 INPAINT_MAX_STEPS = 500  # the page's inpainting-steps slider: 20 … 500
-INPAINT_BUCKETS = (256, 1024, 2048)  # its samples slider: 64 … 2048
+INPAINT_BUCKETS = (256, 512, 1024, 2048)  # its samples slider: 64 … 2048 (the default 512 fills one)
 INPAINT_SIDES = (6, 16, 2)  # its lattice-side slider: lo, hi, step (each side compiled by the warm-up)
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,8 @@ Two phases:
    Counts run as traced trip counts in fixed-capacity loops (inference steps
    S, training steps T, the Arena's HMC leapfrog steps L) and batches are padded to a few buckets
    (``idf.diffusion.buckets``), so what is left is every lattice side L and
-   every batch bucket at the page's other defaults; these are compiled
+   every batch bucket at the page's other defaults, and the Multi-scale page's
+   inpainting sides, samples buckets and scale presets; these are compiled
    through the uncached computes, so they fill no cache entry.
 
 Root cause of the retrace seen on jax ≥ 0.11: JAX keys its tracing cache on
