@@ -116,7 +116,7 @@ def test_multiscale_batch_and_steps_compile_nothing_once_one_chunk_ran():
     lowering = "/jax/core/compile/jaxpr_to_mlir_module_duration"
     monitoring.register_event_duration_secs_listener(
         lambda event, duration, **kw: lowered.append(event) if event == lowering else None)
-    config = multiscale.MultiscaleConfig(scales="16,32,64", steps=10)
+    config = multiscale.MultiscaleConfig(scales="8,16", steps=10)  # the mechanism does not depend on the sides
     multiscale.multiscale_compute(config)
     before = len(lowered)
     chunk = multiscale.CHUNK
