@@ -31,7 +31,7 @@ def prefix_power(chains: np.ndarray, lengths: np.ndarray, block: int = 1 << 21) 
 
     One FFT of every draw (in blocks of about ``block`` values, so memory stays bounded),
     then cumulative sums over steps, instead of one FFT of every prefix. A prefix that
-    holds a non-finite draw gives NaN."""
+    holds a non-finite draw gives a non-finite power (NaN, or inf): callers test the draws."""
     x = np.asarray(chains)
     c, s = x.shape[:2]
     per_step = np.empty((s, *x.shape[2:]), np.float64)
