@@ -16,14 +16,17 @@ from tests.browser.helpers import ROOT, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 LIVE = 'text=/live: step \\d+/ >> visible=true'  # only a shown line (a hidden copy read as '')
+# The server's line (the paused view), never the browser player's, which ends "drawn in this browser"
+# and runs about a second behind the chains: CI once read a player's line as the paused state.
+SERVER_LIVE = 'text=/live: step \\d+ · update \\d+(?! drawn)[^,]* · [A-Z]+ ε =/ >> visible=true'
 
 
-def live_line(pg, timeout_s: float = 30.0) -> tuple[int, int]:
-    """(step, update) from the live panel's visible status line; read again while a rerun
-    is replacing it (CI once read it empty right after Reset)."""
+def live_line(pg, timeout_s: float = 30.0, server: bool = False) -> tuple[int, int]:
+    """(step, update) from the live panel's visible status line (``server``: the server's paused
+    view only); read again while a rerun is replacing it (CI once read it empty right after Reset)."""
     deadline = time.time() + timeout_s
     while True:
-        text = pg.locator(LIVE).first.inner_text()
+        text = pg.locator(SERVER_LIVE if server else LIVE).first.inner_text()
         step, update = re.search(r"step (\d+)", text), re.search(r"update (\d+)", text)
         if step and update:
             return int(step.group(1)), int(update.group(1))
@@ -83,22 +86,23 @@ def test_live_url_grows_traces_pause_step_reset(server, page):
     # The paused view is the server's drawing of the chains' actual state; until the rerun has
     # replaced it, the player (a little behind the server) may still be on the page.
     page.wait_for_selector(PLAYER, state="detached", timeout=60_000)
+    page.wait_for_selector(SERVER_LIVE, timeout=60_000)
     time.sleep(1.5)
-    paused, _ = live_line(page)
+    paused, _ = live_line(page, server=True)
     time.sleep(2.5)
-    assert live_line(page)[0] == paused  # Pause stops them
+    assert live_line(page, server=True)[0] == paused  # Pause stops them
     focus_page(page)
     page.keyboard.press("n")  # one step (5 draws at the default speed)
     deadline = time.time() + 60
-    while live_line(page)[0] == paused and time.time() < deadline:
+    while live_line(page, server=True)[0] == paused and time.time() < deadline:
         time.sleep(0.3)
-    assert live_line(page)[0] == paused + 5
+    assert live_line(page, server=True)[0] == paused + 5
     focus_page(page)
     page.keyboard.press("x")  # reset
     deadline = time.time() + 60
-    while live_line(page)[0] != 0 and time.time() < deadline:
+    while live_line(page, server=True)[0] != 0 and time.time() < deadline:
         time.sleep(0.3)
-    assert live_line(page)[0] == 0
+    assert live_line(page, server=True)[0] == 0
     page.goto(f"{server}/arena?live=1&target=gff&L=16&samplers=mala,hmc")
     wait_for_steps(page, 20)
     screenshot(page, "live_gff16_midway")
