@@ -100,6 +100,7 @@ def panel(key: str, get_slot: Callable[[], dict], advance: Callable[[dict, int],
             st.caption(f"The chain has run all {total} steps: Restart to run it again.")
         live_player.mount({"run": str(s["run_id"]), "meta": {**meta, "kind": "field", "fps": live_player.FPS,
                                                              "warmup": -1, "sampler": "", "names": list(lines)},
-                           "history": before, "frames": frames}, key=f"{key}.player")
+                           "history": before, "frames": live_player.with_previous(s, frames)},
+                          key=f"{key}.player")
 
     stream()

@@ -1,8 +1,11 @@
 // The live player (issue 15): plays back, in the browser, the updates a live run computes on
 // the server. Each call brings the frames computed since the last one (one frame = one update:
-// `speed` more steps of every chain) and a tail of the history, used only when this element
-// has no history of the run yet (a fresh mount). A timer draws one frame every 1/fps s on two
-// canvases: the MCMC-gallery view (a 2-D toy) or chain 0's field (a lattice), and the traces.
+// `speed` more steps of every chain), the previous call's frames again (queued only when newer
+// than those queued: one call the frontend never rendered loses nothing), and a tail of the
+// history, used when this element has no history of the run yet (a fresh mount) and when
+// updates are still missing (it starts again from the tail: a jump of at most a second or so).
+// A timer draws one frame every 1/fps s on two canvases: the MCMC-gallery view (a 2-D toy) or
+// chain 0's field (a lattice), and the traces.
 // When frames pile up (a slow browser) two are applied per draw, and past 3 s queued it jumps
 // ahead, so it stays within about a second of the server. The status line counts the updates drawn per second here.
 
@@ -282,7 +285,15 @@ export default function (component) {
     draw(root, s);
   }
   const lastQueued = s.queue.length ? s.queue[s.queue.length - 1].update : s.update;
-  for (const f of data.frames) if (f.update > lastQueued) s.queue.push(f);
+  const fresh = data.frames.filter(f => f.update > lastQueued);
+  if (fresh.length && fresh[0].update > lastQueued + 1 && data.history.update >= lastQueued) {
+    // Updates are missing (more than one call went unrendered): start again from the tail,
+    // which holds every step before these frames, rather than draw a straight line over the gap.
+    const draws = s.draws;
+    s = root.__idfLive = freshState(data);
+    s.draws = draws;
+  }
+  for (const f of fresh) if (f.update > s.update) s.queue.push(f);
   if (!root.__idfTimer) {
     root.__idfTimer = setInterval(() => tick(root), 1000 / data.meta.fps);
   }

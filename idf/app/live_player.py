@@ -141,6 +141,18 @@ def feed(slot: dict, speed: int, now: float | None = None, update: Any = None) -
     return frames
 
 
+def with_previous(slot: dict, frames: list[dict]) -> list[dict]:
+    """``frames`` after the previous feed's frames. The frontend renders only the newest data of
+    an element when two feeds arrive before it has drawn the first, so each feed carries the one
+    before it again (the player keeps only updates newer than those it has queued): a skipped
+    render no longer leaves a straight segment in the traces."""
+    clock = slot.get("player")
+    if clock is None:
+        return frames
+    previous, clock["sent"] = clock.get("sent", []), frames
+    return previous + frames
+
+
 def _chain_update(slot: dict, speed: int) -> dict:
     slot["run"] = advance(slot["run"], speed)
     slot["updates"] += 1
@@ -157,4 +169,4 @@ def show(before: LiveRun, slot: dict, frames: list[dict], grid: EnergyGrid | Non
     run as it was before them (``before``)."""
     start = frames[0]["update"] - 1 if frames else slot["updates"]
     mount({"run": str(slot.get("run_id", 0)), "meta": meta(slot["run"], grid), "history": history(before, start),
-           "frames": frames}, key)
+           "frames": with_previous(slot, frames)}, key)

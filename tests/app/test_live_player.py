@@ -59,3 +59,21 @@ def test_history_is_the_tail_a_fresh_player_starts_from():
     assert tail["step"] == 100 and tail["steps"][-1] == 100 and tail["update"] == 2
     np.testing.assert_allclose(np.asarray(tail["traces"]["x₂"])[:, -1], run.observables["x₂"][:, -1], atol=1e-4)
     assert live_player.wire([1.0, float("nan"), float("inf")]) == [1.0, None, None]  # JSON has no NaN
+
+
+def test_a_feed_the_browser_never_drew_is_carried_by_the_next_one():
+    """The frontend may render only the newer of two feeds; each feed carries the previous one's
+    frames again, and the player (live_player.js) queues only updates newer than its last, so
+    dropping any single feed leaves no gap and draws no update twice."""
+    slot = fresh_slot(LiveConfig(target="banana", sampler="mala", chains=4))
+    sent = [live_player.with_previous(slot, live_player.feed(slot, 1, now=t)) for t in (0.0, 0.5, 1.0, 1.5, 2.0)]
+    for dropped in range(1, len(sent) - 1):  # the first mount and the last one always render
+        last, queued = 0, []
+        for k, frames in enumerate(sent):
+            if k == dropped:
+                continue
+            new = [f["update"] for f in frames if f["update"] > last]  # the player's rule
+            queued += new
+            last = new[-1] if new else last
+        assert queued == list(range(1, slot["updates"] + 1)), dropped
+    assert live_player.with_previous({}, sent[0]) == sent[0]  # no play clock (paused): only what is given
