@@ -238,3 +238,32 @@ def test_radial_spectrum_shells_and_exact_stderr():
     np.testing.assert_allclose(measured.stderr, gaussian_shell_stderr(p, 4000), rtol=0.15)
     z = shell_z_scores(measured, radial_average(p), gaussian_shell_stderr(p, 4000))
     assert np.max(np.abs(z)) < Z_TOL
+
+
+@pytest.mark.parametrize("refinement", ["sdedit", "cascade"])
+def test_batch_capacity_lowers_nothing_for_a_new_n(refinement):
+    """With ``batch_capacity`` the whole pipeline runs padded, the steps between the loops
+    (upsampling, SDEdit's noising) included: after one call, no n ≤ capacity lowers a new program
+    (JAX's lowering events, as in tests/app/test_count_controls.py). The padding leaves the samples
+    unchanged: n = 5's are the first 5 of n = 8's, which is the unpadded run."""
+    from jax import monitoring
+
+    lowered = []
+    lowering = "/jax/core/compile/jaxpr_to_mlir_module_duration"
+
+    def listen(event, duration, **kw):
+        if event == lowering:
+            lowered.append(kw.get("fun_name"))
+
+    options = MultiscaleOptions(refinement, inference_steps=5)
+    run = lambda n: multiscale_sample(jax.random.key(2), GFF, SCHED, (8, 16), n, options, batch_capacity=8)  # noqa: E731
+    run(3)
+    monitoring.register_event_duration_secs_listener(listen)
+    try:
+        five, eight = run(5), run(8)
+    finally:
+        monitoring.unregister_event_duration_listener(listen)
+    assert lowered == []
+    assert [s.shape for s in five.samples] == [(5, 8, 8), (5, 16, 16)]
+    for a, b in zip(five.samples + five.upsampled, eight.samples + eight.upsampled, strict=True):
+        np.testing.assert_array_equal(a, np.asarray(b)[:5])

@@ -9,6 +9,7 @@ take the same object, so the two cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -112,6 +113,23 @@ def steps_per_scale(inference_steps: int | Sequence[int], num_scales: int) -> tu
     return steps
 
 
+@functools.partial(jax.jit, static_argnames=("shape", "upsampling"))
+def _sdedit_start(key: jax.Array, x: jax.Array, alpha_bar: jax.Array, *, shape: tuple[int, int],
+                  upsampling: Upsampling) -> tuple[jax.Array, jax.Array]:
+    """SDEdit's start from the coarse fields x [B, h, w]: the upsampled fields x_up [B, H, W]
+    and x_t = q_sample(x_up, ᾱ_t, ε). One program per (B, shapes, upsampling): run eagerly,
+    these steps compiled some thirty small programs for every new B."""
+    x_up = upsample(x, shape, upsampling)
+    noise = jax.random.normal(key, x_up.shape, x_up.dtype)  # row i does not depend on B (partitionable threefry)
+    return x_up, q_sample(x_up, alpha_bar, noise)
+
+
+@functools.partial(jax.jit, static_argnames="shape")
+def _spectral_lift(x: jax.Array, *, shape: tuple[int, int]) -> jax.Array:
+    """The cascade's condition [B, H, W]: x [B, h, w] upsampled spectrally, one program per shape."""
+    return upsample(x, shape, Upsampling.SPECTRAL)
+
+
 def multiscale_sample(
     key: jax.Array,
     energy: QuadraticEnergy,
@@ -131,26 +149,35 @@ def multiscale_sample(
     options  refinement, upsampling, t*, steps per scale, solver, η, spacing
              (``MultiscaleOptions``).
     keep     trajectories kept per loop (``sample``).
-    max_steps, batch_capacity   passed to every ``sample`` call: the step
-             count runs as a traced trip count and the batch is padded, so
-             neither recompiles (the samples do not change).
+    max_steps       passed to every ``sample`` call: the step count runs as a
+             traced trip count, so no count up to it recompiles.
+    batch_capacity  the whole pipeline (every loop, and the upsampling and
+             noising between them) runs on this many fields (≥ n) and the
+             first n are returned, so no n up to it compiles anything new.
+             Row i of every draw does not depend on the batch, so the samples
+             are the unpadded run's exactly.
 
-    Each scale is one jitted ``sample`` call (one compilation per scale shape).
+    Each scale is one jitted ``sample`` call and, above the coarsest, one
+    jitted step that builds its start or condition (one compilation each per
+    scale shape and batch).
     """
     scales = check_scales(scales)
     fine_shape = (scales[-1], scales[-1])
     start_step = options.start_step(schedule)
     counts = steps_per_scale(options.inference_steps, len(scales))
-    kw = dict(solver=options.solver, eta=options.eta, spacing=options.spacing, keep=keep, max_steps=max_steps,
-              batch_capacity=batch_capacity)
+    # The batch is padded here, once, not by each ``sample`` call: there the padding of a start
+    # or condition, and ``keep`` = min(keep, n), would still depend on n.
+    padded = max(int(batch_capacity or num_samples), num_samples)
+    trim = (lambda v: v) if padded == num_samples else (lambda v: np.asarray(v)[:num_samples])  # noqa: E731
+    kw = dict(solver=options.solver, eta=options.eta, spacing=options.spacing, keep=keep, max_steps=max_steps)
     key_coarse, *keys_refine = jax.random.split(key, len(scales))
 
     shape = (scales[0], scales[0])
     tic = time.perf_counter()
     denoiser = ExactGaussianDenoiser(scale_target(energy, fine_shape, shape))
-    out = sample(key_coarse, denoiser, schedule, shape, num_samples, inference_steps=counts[0], **kw)
+    out = sample(key_coarse, denoiser, schedule, shape, padded, inference_steps=counts[0], **kw)
     x = jax.block_until_ready(out.samples)
-    samples, ups, steps, secs = [x], [], [np.asarray(out.timesteps)], [time.perf_counter() - tic]
+    samples, ups, steps, secs = [trim(x)], [], [np.asarray(out.timesteps)], [time.perf_counter() - tic]
 
     for side, key_scale, count in zip(scales[1:], keys_refine, counts[1:], strict=True):
         shape = (side, side)
@@ -158,20 +185,18 @@ def multiscale_sample(
         target = scale_target(energy, fine_shape, shape)
         if options.refinement is Refinement.SDEDIT:
             key_noise, key_loop = jax.random.split(key_scale)
-            x_up = upsample(x, shape, options.upsampling)
             first = timesteps_for(schedule, count, options.spacing, start_step=start_step)[0]
-            noise = jax.random.normal(key_noise, x_up.shape, x_up.dtype)
-            x_start = q_sample(x_up, jnp.asarray(schedule.alpha_bars[first], x_up.dtype), noise)
-            out = sample(key_loop, ExactGaussianDenoiser(target), schedule, shape, num_samples,
+            alpha_bar = jnp.asarray(schedule.alpha_bars[first], jnp.result_type(float))
+            x_up, x_start = _sdedit_start(key_noise, x, alpha_bar, shape=shape, upsampling=options.upsampling)
+            out = sample(key_loop, ExactGaussianDenoiser(target), schedule, shape, padded,
                          start=Start(x_start, start_step), inference_steps=count, **kw)
         else:
-            x_up = upsample(x, shape, Upsampling.SPECTRAL)
+            x_up = _spectral_lift(x, shape=shape)
             denoiser = KnownModesDenoiser(target, (x.shape[-2], x.shape[-1]))
-            out = sample(key_scale, denoiser, schedule, shape, num_samples, condition=x_up,
-                         inference_steps=count, **kw)
+            out = sample(key_scale, denoiser, schedule, shape, padded, condition=x_up, inference_steps=count, **kw)
         x = jax.block_until_ready(out.samples)
-        samples.append(x)
-        ups.append(x_up)
+        samples.append(trim(x))
+        ups.append(trim(x_up))
         steps.append(np.asarray(out.timesteps))
         secs.append(time.perf_counter() - tic)
     return MultiscaleResult(scales, tuple(samples), tuple(ups), tuple(steps), tuple(secs))
