@@ -217,6 +217,19 @@ def _start_noise(key: jax.Array, temperature: jax.Array, shape: tuple[int, ...])
 _reverse_loop_jit = jax.jit(_reverse_loop, static_argnames=("solver", "conserve_energy", "keep"))
 
 
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _pad_rows_jit(v: jax.Array, rows: int, dtype) -> jax.Array:  # one small program per (n, rows)
+    return jnp.concatenate([v.astype(dtype), jnp.zeros((rows - v.shape[0], *v.shape[1:]), dtype)])
+
+
+def _pad_rows(v, rows: int, dtype=None) -> jax.Array:
+    """v [n, ...] as ``dtype`` (None: its own) and zero rows to [rows, ...]; a host array on the host."""
+    if isinstance(v, jax.Array):
+        return _pad_rows_jit(v, rows, np.dtype(v.dtype if dtype is None else dtype))
+    v = np.asarray(v, dtype)
+    return jnp.asarray(np.concatenate([v, np.zeros((rows - v.shape[0], *v.shape[1:]), v.dtype)]))
+
+
 class SamplePlan(NamedTuple):
     """The reverse loop's inputs as ``sample`` prepares them (host side): ``args`` for the
     jitted loop (key, x_T, denoiser, the padded step tables, S, η, T_s, guidance, metric
@@ -272,10 +285,9 @@ def plan_sample(
         # The first n rows of a draw of ``padded`` rows are the draw of n rows.
         x_T = _start_noise(key_start, jnp.asarray(temperature, dtype), (padded, *shape))
     elif padded > num_samples:
-        x_T = jnp.concatenate([jnp.asarray(x_T, dtype), jnp.zeros((padded - num_samples, *shape), dtype)])
+        x_T = _pad_rows(x_T, padded, dtype)
     if condition is not None and padded > num_samples:
-        condition = jnp.concatenate([condition, jnp.zeros((padded - num_samples, *condition.shape[1:]),
-                                                          condition.dtype)])
+        condition = _pad_rows(condition, padded)
     if shard:
         x_T = shard_batch(x_T)
     if guidance is not None:
@@ -347,22 +359,22 @@ def sample(
                      bucket of ``idf.diffusion.buckets``), so every n ≤ capacity
                      shares one program. The first n samples are the unpadded
                      run's exactly (partitionable threefry); the rest are dropped.
+                     Pass a start or condition as numpy: padded on the host.
     With ``max_steps`` or ``batch_capacity`` the arrays come back on the host
-    (numpy), trimmed to S steps and n samples: trimming on the device would
-    compile one slice per (S, n).
+    (numpy), trimmed to S steps, n samples and min(keep, n) trajectories:
+    trimming on the device would compile one slice per (S, n).
     """
     plan = plan_sample(key, denoiser, schedule, shape, num_samples, inference_steps=inference_steps, solver=solver,
                        eta=eta, spacing=spacing, temperature=temperature, guidance=guidance,
                        conserve_energy=conserve_energy, condition=condition, inpaint=inpaint, start=start,
                        metric_energy=metric_energy, shard=shard, max_steps=max_steps, batch_capacity=batch_capacity)
-    result = _reverse_loop_jit(*plan.args, **plan.statics, keep=int(min(keep, num_samples)))
-    num_steps, capacity, padded = plan.num_steps, plan.capacity, plan.padded
-    if capacity == num_steps and padded == num_samples:
+    result = _reverse_loop_jit(*plan.args, **plan.statics, keep=int(min(keep, plan.padded)))
+    n, s = num_samples, plan.num_steps
+    if plan.capacity == s and plan.padded == n:
         return result
     host = jax.device_get(result)
-    n, s = num_samples, num_steps
     return ReverseResult(
-        samples=host.samples[:n], trajectory=host.trajectory[: s + 1], timesteps=host.timesteps[:s],
+        samples=host.samples[:n], trajectory=host.trajectory[: s + 1, : min(keep, n)], timesteps=host.timesteps[:s],
         energy=host.energy[: s + 1, :n], entropy=host.entropy[: s + 1, :n], norm_ratio=host.norm_ratio[:s, :n],
         scale=host.scale[:s, :n], diverged=host.diverged[:n],
     )
