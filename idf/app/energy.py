@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 from typing import NamedTuple
 
@@ -32,6 +33,7 @@ from idf.energy import (
     LatticeEnergy,
     Phi4,
     QuadraticEnergy,
+    gaussian_from_spectrum,
     laplacian_eigenvalues,
     make_energy,
     parse_energy,
@@ -181,12 +183,13 @@ def compute_view(name: str, params: tuple[tuple[str, float], ...], size: int, se
         if name in TOYS:
             samples = np.asarray(energy.sample_exact(key, TOY_SAMPLES)) if float(energy.kT) == 1.0 else None
             return ToyView(samples, timing)
-        improper = energy.improper_reason(shape)
         spectrum = lam = a_min = mean_energy = site = None
         if isinstance(energy, QuadraticEnergy):
-            spectrum = np.asarray(_spectrum_program(energy, shape), np.float64)
+            spectrum, field, improper = _quadratic_view(energy, key, shape)
             lam, a_min, mean_energy = laplacian_eigenvalues(shape), float(spectrum.min()), energy.mean_energy(shape)
-        field = _field_for(energy, key, shape, improper)
+        else:
+            improper = energy.improper_reason(shape)
+            field = _field_for(energy, key, shape, improper)
         if isinstance(energy, Phi4):
             ones = jnp.ones(shape)
             site = np.array([float(energy.energy(c * ones)) for c in SITE_C]) / math.prod(shape)
@@ -202,9 +205,33 @@ def _terms(energy: Energy, field: np.ndarray) -> dict[str, float]:
 
 
 # One compiled program per energy type and lattice side, not one per array operation run eagerly
-# (each holds ~1.5 MB on the CPU, and the warm-up compiles every side of SIZE_RANGE).
+# (each holds ~3 MB on the CPU with jaxlib 0.10, and the warm-up compiles every side of SIZE_RANGE).
 _terms_program = jax.jit(lambda energy, x: energy.terms(x))
-_spectrum_program = jax.jit(lambda energy, shape: energy.spectrum(shape), static_argnums=1)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _quadratic_program(energy: QuadraticEnergy, key: jax.Array, shape: tuple[int, int]) -> tuple:
+    """A free field's view in one program (the spectrum, its minimum, the white-noise and the
+    exact field and their terms) instead of five per lattice side: the warm-up's 61 sides of the
+    Energy page held some 300 programs. The exact draw is ``sample_exact``'s (same key and
+    variance kT/A(k); w_th does not enter A), and useless when A_min ≤ 0 (then noise is shown)."""
+    spectrum = energy.spectrum(shape)
+    noise = jax.random.normal(key, shape)
+    exact = gaussian_from_spectrum(key, energy.kT / spectrum, 1)[0]
+    return spectrum, jnp.min(spectrum), noise, exact, energy.terms(noise), energy.terms(exact)
+
+
+def _quadratic_view(energy: QuadraticEnergy, key: jax.Array, shape: tuple[int, int]) -> tuple:
+    """(spectrum as float64, the field shown, the improper reason or None) of a free field."""
+    spectrum, a_min, noise, exact, t_noise, t_exact = jax.device_get(_quadratic_program(energy, key, shape))
+    improper = energy.improper_given(float(a_min))
+    if improper is not None:
+        field, source, terms = noise, FieldSource.WHITE_NOISE, t_noise
+    else:
+        thermal = isinstance(energy, LatticeEnergy) and float(energy.w_thermal) != 0.0
+        field, source, terms = exact, FieldSource.EXACT_QUADRATIC if thermal else FieldSource.EXACT, t_exact
+    drawn = DrawnField(np.asarray(field), source, {k: float(v) for k, v in terms.items()})
+    return np.asarray(spectrum, np.float64), drawn, improper
 
 
 def _field_for(energy: Energy, key: jax.Array, shape: tuple[int, int], improper: str | None) -> DrawnField:

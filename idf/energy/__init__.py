@@ -8,6 +8,7 @@ energies typed as text use the safe expression language of
 """
 
 from idf.energy._lattice import (
+    gaussian_from_spectrum,
     kinetic,
     laplacian_eigenvalues,
     neighbour_products,
@@ -45,6 +46,7 @@ __all__ = [
     "QuadraticEnergy",
     "albergo_parameters",
     "hopping_parameters",
+    "gaussian_from_spectrum",
     "kinetic",
     "laplacian_eigenvalues",
     "neighbour_products",

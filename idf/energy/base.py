@@ -100,7 +100,13 @@ class QuadraticEnergy(Energy):
         """None iff kT > 0 and every A(k) > 0 on ``shape`` (exact, no probe)."""
         if float(self.kT) <= 0.0:
             return f"kT = {float(self.kT):g} must be positive."
-        a_min = self.smallest_eigenvalue(lattice_shape(shape))
+        return self.improper_given(self.smallest_eigenvalue(lattice_shape(shape)))
+
+    def improper_given(self, a_min: float) -> str | None:
+        """``improper_reason`` from min_k A(k) computed by the caller (one program that also
+        needs the spectrum need not compile a second for its minimum)."""
+        if float(self.kT) <= 0.0:
+            return f"kT = {float(self.kT):g} must be positive."
         if a_min > 0.0:
             return None
         return (
