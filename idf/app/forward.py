@@ -207,7 +207,10 @@ def compute(config: ForwardConfig, field: np.ndarray | None = None) -> ForwardRu
         res = forward_frames(key_noise, x0, sched, idx, num_fields=c.batch, max_steps=MAX_STEPS,
                              guidance_energy=energy if c.guided else None,
                              guidance_strength=c.guidance_strength, metric_energy=energy)
-        frames = np.asarray(res.frames[:, 0], np.float32)
+        # Sample 0's frames. On the CPU the device buffer is host memory: slice it in NumPy, as
+        # res.frames[:, 0] would compile a slice program per (L, bucket); elsewhere copy only them.
+        on_host = jax.default_backend() == "cpu"
+        frames = np.array(np.asarray(res.frames)[:, 0] if on_host else res.frames[:, 0], np.float32)
     return ForwardRun(
         frames=frames,
         frame_t=idx,

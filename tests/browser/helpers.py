@@ -84,14 +84,15 @@ def app_pages() -> list[tuple[str, str]]:
 
 
 def wait_until_idle(pg, timeout_s: float = 180.0) -> None:
-    """Wait until the page's title is drawn and its script has stopped running
-    (Streamlit marks the app root with ``data-test-script-state``)."""
+    """Wait until the page's title is drawn, its script has stopped running (Streamlit marks the
+    app root with ``data-test-script-state``) and no spinner or skeleton is left, for 1 s."""
     pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     quiet_since = None
     while time.time() < deadline:
         state = pg.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
-        busy = state == "running" or pg.locator('[data-testid="stSpinner"]').count() > 0
+        # skeletons: elements of the run not drawn yet (CI once took a screenshot of a page of them)
+        busy = state == "running" or pg.locator('[data-testid="stSpinner"], [data-testid="stSkeleton"]').count() > 0
         if busy:
             quiet_since = None
         elif quiet_since is None:
