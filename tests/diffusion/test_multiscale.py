@@ -246,23 +246,13 @@ def test_batch_capacity_lowers_nothing_for_a_new_n(refinement):
     (upsampling, SDEdit's noising) included: after one call, no n ≤ capacity lowers a new program
     (JAX's lowering events, as in tests/app/test_count_controls.py). The padding leaves the samples
     unchanged: n = 5's are the first 5 of n = 8's, which is the unpadded run."""
-    from jax import monitoring
-
-    lowered = []
-    lowering = "/jax/core/compile/jaxpr_to_mlir_module_duration"
-
-    def listen(event, duration, **kw):
-        if event == lowering:
-            lowered.append(kw.get("fun_name"))
+    from tests.lowerings import lowerings
 
     options = MultiscaleOptions(refinement, inference_steps=5)
     run = lambda n: multiscale_sample(jax.random.key(2), GFF, SCHED, (8, 16), n, options, batch_capacity=8)  # noqa: E731
     run(3)
-    monitoring.register_event_duration_secs_listener(listen)
-    try:
+    with lowerings() as lowered:
         five, eight = run(5), run(8)
-    finally:
-        monitoring.unregister_event_duration_listener(listen)
     assert lowered == []
     assert [s.shape for s in five.samples] == [(5, 8, 8), (5, 16, 16)]
     for a, b in zip(five.samples + five.upsampled, eight.samples + eight.upsampled, strict=True):

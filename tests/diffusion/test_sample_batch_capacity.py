@@ -5,17 +5,16 @@ the padding of a host-side start or condition depends on n."""
 import jax
 import numpy as np
 import pytest
-from jax import monitoring
 
 from idf.diffusion import ExactGaussianDenoiser, Start, make_schedule, sample
 from idf.diffusion.conditioning import KnownModesDenoiser
 from idf.diffusion.multiscale import upsample
 from idf.energy import GaussianFreeField
+from tests.lowerings import lowerings
 
 GFF = GaussianFreeField(mass2=0.5, kT=1.0)
 SCHED = make_schedule("linear", 200, 1e-4, 0.02)
 SHAPE = (8, 8)
-LOWERING = "/jax/core/compile/jaxpr_to_mlir_module_duration"  # as in tests/app/test_count_controls.py
 
 
 def _inputs(kind):
@@ -37,18 +36,9 @@ def test_a_new_n_below_the_capacity_lowers_nothing(kind):
         return sample(jax.random.key(1), denoiser, SCHED, SHAPE, n, inference_steps=5, keep=4, metric_energy=GFF,
                       batch_capacity=8, **per_n(n))
 
-    lowered = []
-
-    def listen(event, duration, **kw):
-        if event == LOWERING:
-            lowered.append(kw.get("fun_name"))
-
     run(3)
-    monitoring.register_event_duration_secs_listener(listen)
-    try:
+    with lowerings() as lowered:
         five, eight = run(5), run(8)
-    finally:
-        monitoring.unregister_event_duration_listener(listen)
     assert lowered == []
     assert five.samples.shape == (5, *SHAPE) and five.trajectory.shape == (6, 4, *SHAPE)
     np.testing.assert_array_equal(five.samples, np.asarray(eight.samples)[:5])
