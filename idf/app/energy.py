@@ -20,7 +20,6 @@ import jax.numpy as jnp
 import numpy as np
 import streamlit as st
 
-from idf._pytree import replace
 from idf.app._common import ran
 from idf.app.phi4 import phi4_configurations
 from idf.app.targets import CUSTOM_EXPR, CUSTOM_PARAMS, CUSTOM_PARAMS_TEXT, TOY_PARAMS, Row
@@ -238,12 +237,6 @@ def _field_for(energy: Energy, key: jax.Array, shape: tuple[int, int], improper:
     if improper is not None:
         field = np.asarray(jax.random.normal(key, shape))
         return DrawnField(field, FieldSource.WHITE_NOISE, _terms(energy, field))
-    if isinstance(energy, LatticeEnergy) and float(energy.w_thermal) != 0.0:
-        field = np.asarray(replace(energy, w_thermal=0.0).sample_exact(key, shape, 1)[0])
-        return DrawnField(field, FieldSource.EXACT_QUADRATIC, _terms(energy, field))
-    if isinstance(energy, QuadraticEnergy):
-        field = np.asarray(energy.sample_exact(key, shape, 1)[0])
-        return DrawnField(field, FieldSource.EXACT, _terms(energy, field))
     if isinstance(energy, Phi4):
         run = phi4_configurations(shape[0], float(energy.mass2), float(energy.coupling), float(energy.kT), 4,
                                   int(jax.random.randint(key, (), 0, 2**30)))
