@@ -19,10 +19,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from idf.app.params import APP_WIDE, Controls
+from idf.viz.specs import named_colorscale
 
 LEVELS = ("expert", "student")
 URL_NAMES = APP_WIDE  # kept in the URL by every page (Controls.prune)
-PROJECTOR_COLORSCALE = "cividis"
+PROJECTOR_COLORSCALE = named_colorscale("cividis")  # the list an unvalidated spec must carry
 
 _CSS = """
 <style>
@@ -108,11 +109,8 @@ def style(fig: go.Figure, settings: Presentation | None = None) -> go.Figure:
             if trace.marker is not None and trace.marker.size is not None and not isinstance(trace.marker.size,
                                                                                              tuple | list):
                 trace.marker.size = max(trace.marker.size, 8)
-    if fig.frames:
-        for frame in fig.frames:
-            for trace in frame.data:
-                if trace.type == "heatmap":
-                    trace.colorscale = PROJECTOR_COLORSCALE
+    # Frames carry only what moves (z, coordinates), never a colour scale (tests/viz/test_specs.py):
+    # the heatmap's cividis above holds through every frame.
     return fig
 
 

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-COLORSCALE = "RdBu_r"  # diverging: fields are signed, zero is white
+from idf.viz.specs import axis, figure, in_cell, named_colorscale, subplot_layout
+
+# diverging: fields are signed, zero is white; as the list a spec carries (idf.viz.specs)
+COLORSCALE = named_colorscale("RdBu_r")
 
 
 def symmetric_range(values: np.ndarray, quantile: float = 0.995) -> float:
@@ -65,19 +67,18 @@ def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,
     n = len(fields)
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
-    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.015, vertical_spacing=0.06,
-                        subplot_titles=[f"sample {i}" for i in range(n)])
+    layout, cells = subplot_layout(rows=rows, cols=cols, horizontal_spacing=0.015, vertical_spacing=0.06,
+                                   subplot_titles=[f"sample {i}" for i in range(n)])
     r = symmetric_range(fields)
-    # plain dicts: Plotly validates each once (a go.Heatmap would be validated, then copied)
-    fig.add_traces([_heatmap_spec(f, r, colorbar_title, showscale=(i == 0)) for i, f in enumerate(fields)],
-                   rows=[i // cols + 1 for i in range(n)], cols=[i % cols + 1 for i in range(n)])
-    fig.update_xaxes(showticklabels=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, autorange="reversed", constrain="domain")
-    for c in range(1, cols + 1):
-        fig.update_xaxes(title_text="x₂ (sites)", row=rows, col=c)
-    for rr in range(1, rows + 1):
-        fig.update_yaxes(title_text="x₁ (sites)", row=rr, col=1)
-    fig.update_layout(title=title, height=200 * rows + 90, margin=dict(l=10, r=10, t=70, b=10))
+    data = [in_cell(_heatmap_spec(f, r, colorbar_title, showscale=(i == 0)), cells[(i // cols + 1, i % cols + 1)])
+            for i, f in enumerate(fields)]
+    for (rr, c), cell in cells.items():
+        axis(layout, cell.xaxis, showticklabels=False, constrain="domain",
+             **({"title": "x₂ (sites)"} if rr == rows else {}))
+        axis(layout, cell.yaxis, showticklabels=False, autorange="reversed", constrain="domain",
+             **({"title": "x₁ (sites)"} if c == 1 else {}))
+    layout.update(title=dict(text=title), height=200 * rows + 90, margin=dict(l=10, r=10, t=70, b=10))
+    fig = figure(data, layout)
     return fig
 
 

@@ -8,32 +8,35 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from idf.viz.fields import COLORSCALE, display_values, symmetric_range
-from idf.viz.traces import PALETTE, log_axis
+from idf.viz.specs import axis, figure, in_cell, named_colorscale, subplot_layout
+from idf.viz.traces import PALETTE, log_ticks
+
+VIRIDIS = named_colorscale("Viridis")
 
 
 def pyramid_figure(fields: Sequence[np.ndarray], titles: Sequence[str], title: str = "") -> go.Figure:
     """One field per scale ([L_s, L_s] each, coarse to fine) side by side on one
     colour range; each panel spans the same box, so sites shrink with scale."""
     n = len(fields)
-    fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.02, subplot_titles=list(titles))
+    layout, cells = subplot_layout(rows=1, cols=n, horizontal_spacing=0.02, subplot_titles=list(titles))
     r = symmetric_range(np.concatenate([np.ravel(f) for f in fields]))
+    data = []
     for i, f in enumerate(fields):
         f = np.asarray(f, np.float64)
         side = f.shape[-1]
         coords = (np.arange(side) + 0.5) / side  # box units, so every scale spans [0, 1]
-        fig.add_trace(go.Heatmap(z=display_values(f), x=display_values(coords), y=display_values(coords), zmin=-r,
-                                 zmax=r, colorscale=COLORSCALE,
-                                 showscale=(i == 0), colorbar=dict(title=dict(text="x (field units)"))),
-                      row=1, col=i + 1)
-        fig.update_xaxes(title_text="x₂ (box units)", row=1, col=i + 1, constrain="domain")
-        fig.update_yaxes(scaleanchor=f"x{i + 1 if i else ''}", autorange="reversed", constrain="domain",
-                         row=1, col=i + 1, showticklabels=(i == 0))
-    fig.update_yaxes(title_text="x₁ (box units)", row=1, col=1)
-    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=70, b=10))
-    return fig
+        cell = cells[(1, i + 1)]
+        data.append(in_cell(dict(type="heatmap", z=display_values(f), x=display_values(coords),
+                                 y=display_values(coords), zmin=-r, zmax=r, colorscale=COLORSCALE,
+                                 showscale=(i == 0), colorbar=dict(title=dict(text="x (field units)"))), cell))
+        axis(layout, cell.xaxis, title="x₂ (box units)", constrain="domain")
+        axis(layout, cell.yaxis, scaleanchor=cell.refs["xaxis"], autorange="reversed", constrain="domain",
+             showticklabels=(i == 0))
+    axis(layout, cells[(1, 1)].yaxis, title="x₁ (box units)")
+    layout.update(title=dict(text=title), height=380, margin=dict(l=10, r=10, t=70, b=10))
+    return figure(data, layout)
 
 
 def radial_spectrum_figure(
@@ -48,66 +51,75 @@ def radial_spectrum_figure(
     exact     name -> (|q| [S], exact shell power [S]): dashed lines.
     The zero mode (|q| = 0) is left out (log axis).
     """
-    fig = go.Figure()
+    data = []
     for i, (name, (q, p, se)) in enumerate(measured.items()):
         keep = np.asarray(q) > 0
-        fig.add_trace(go.Scatter(x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="markers", name=name,
-                                 marker=dict(color=PALETTE[i % len(PALETTE)], size=5),
-                                 error_y=dict(type="data", array=np.asarray(se)[keep], visible=True, thickness=1)))
+        data.append(dict(type="scatter", x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="markers", name=name,
+                         marker=dict(color=PALETTE[i % len(PALETTE)], size=5),
+                         error_y=dict(type="data", array=np.asarray(se)[keep], visible=True, thickness=1)))
     for j, (name, (q, p)) in enumerate(exact.items()):
         keep = np.asarray(q) > 0
-        fig.add_trace(go.Scatter(x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="lines", name=name,
-                                 line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
-    log_axis(fig, "x", title_text="|q| (cycles per box side; k = 2π|q|/L rad per site), log")
-    log_axis(fig, "y", title_text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log")
+        data.append(dict(type="scatter", x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="lines", name=name,
+                         line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
+    span = lambda key: np.concatenate([np.ravel(d[key]) for d in data]) if data else np.zeros(0)  # noqa: E731
     # the legend goes under the x-axis title: above the plot it sat on the figure's title
-    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
-    return fig
+    return figure(data, dict(
+        title=dict(text=title), height=480, margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
+        xaxis=dict(type="log", title=dict(text="|q| (cycles per box side; k = 2π|q|/L rad per site), log"),
+                   **log_ticks(span("x"))),
+        yaxis=dict(type="log", title=dict(text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log"),
+                   **log_ticks(span("y"))),
+    ))
 
 
 def inpainting_figure(panels: Mapping[str, np.ndarray], mask: np.ndarray, title: str = "") -> go.Figure:
     """Fields [H, W] side by side (observation, samples, moments); the known
     sites (``mask`` True) are outlined by a grey overlay on the first panel."""
     names = list(panels)
-    fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.03, subplot_titles=names)
+    layout, cells = subplot_layout(rows=1, cols=len(names), horizontal_spacing=0.03, subplot_titles=names)
     signed = [n for n in names if "s.d." not in n]
     r = symmetric_range(np.concatenate([np.ravel(panels[n]) for n in signed])) if signed else 1.0
+    data = []
     for i, name in enumerate(names):
-        z = np.asarray(panels[name], np.float64)
+        z = display_values(panels[name])
         if "s.d." in name:
-            trace = go.Heatmap(z=z, zmin=0.0, colorscale="Viridis", showscale=False)
+            trace = dict(type="heatmap", z=z, zmin=0.0, colorscale=VIRIDIS, showscale=False)
         else:
-            trace = go.Heatmap(z=z, zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=(i == 0),
-                               colorbar=dict(title=dict(text="x (field units)")))
-        fig.add_trace(trace, row=1, col=i + 1)
-        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i + 1 if i else ''}", constrain="domain",
-                         showticklabels=False, row=1, col=i + 1)
-        fig.update_xaxes(showticklabels=False, constrain="domain", title_text="x₂ (sites)", row=1, col=i + 1)
+            trace = dict(type="heatmap", z=z, zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=(i == 0),
+                         colorbar=dict(title=dict(text="x (field units)")))
+        cell = cells[(1, i + 1)]
+        data.append(in_cell(trace, cell))
+        axis(layout, cell.yaxis, autorange="reversed", scaleanchor=cell.refs["xaxis"], constrain="domain",
+             showticklabels=False)
+        axis(layout, cell.xaxis, showticklabels=False, constrain="domain", title="x₂ (sites)")
     hole = np.where(np.asarray(mask, bool), np.nan, 1.0)
-    fig.add_trace(go.Heatmap(z=hole, colorscale=[[0, "rgba(0,0,0,0.35)"], [1, "rgba(0,0,0,0.35)"]],
-                             showscale=False, hoverinfo="skip"), row=1, col=1)
-    fig.update_yaxes(title_text="x₁ (sites)", row=1, col=1)
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=70, b=10))
-    return fig
+    data.append(in_cell(dict(type="heatmap", z=hole, colorscale=[[0, "rgba(0,0,0,0.35)"], [1, "rgba(0,0,0,0.35)"]],
+                             showscale=False, hoverinfo="skip"), cells[(1, 1)]))
+    axis(layout, cells[(1, 1)].yaxis, title="x₁ (sites)")
+    layout.update(title=dict(text=title), height=300, margin=dict(l=10, r=10, t=70, b=10))
+    return figure(data, layout)
 
 
 def moments_figure(exact_mean: np.ndarray, mean: Mapping[str, np.ndarray], exact_sd: np.ndarray,
                    sd: Mapping[str, np.ndarray], title: str = "") -> go.Figure:
     """Per unknown site: measured mean and s.d. against the exact conditional
     ones (scatter on the diagonal = exact)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["mean of unknown sites", "s.d. of unknown sites"])
+    layout, cells = subplot_layout(rows=1, cols=2, subplot_titles=["mean of unknown sites", "s.d. of unknown sites"])
+    data = []
     for col, (ex, series) in enumerate(((exact_mean, mean), (exact_sd, sd)), start=1):
         ex = np.asarray(ex, np.float64)
         lo, hi = float(np.min(ex)), float(np.max(ex))
+        cell = cells[(1, col)]
         for i, (name, v) in enumerate(series.items()):
-            fig.add_trace(go.Scatter(x=ex, y=np.asarray(v, np.float64), mode="markers", name=name,
+            data.append(in_cell(dict(type="scatter", x=ex, y=np.asarray(v, np.float64), mode="markers", name=name,
                                      marker=dict(color=PALETTE[i % len(PALETTE)], size=6),
-                                     showlegend=(col == 1)), row=1, col=col)
-        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="exact (diagonal)",
-                                 line=dict(color="black", dash="dash"), showlegend=(col == 1)), row=1, col=col)
-        fig.update_xaxes(title_text="exact conditional (field units)", row=1, col=col)
-        fig.update_yaxes(title_text="measured (field units)", row=1, col=col)
-    fig.update_layout(title=title, height=400, margin=dict(l=10, r=10, t=70, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+                                     showlegend=(col == 1)), cell))
+        data.append(in_cell(dict(type="scatter", x=[lo, hi], y=[lo, hi], mode="lines", name="exact (diagonal)",
+                                 line=dict(color="black", dash="dash"), showlegend=(col == 1)), cell))
+        axis(layout, cell.xaxis, title="exact conditional (field units)")
+        axis(layout, cell.yaxis, title="measured (field units)")
+    layout.update(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=70, b=10),
+                  legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    fig = figure(data, layout)
     return fig

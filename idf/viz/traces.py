@@ -8,22 +8,30 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from idf.viz.specs import figure
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
-def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
-    """Make ``fig``'s x or y axis logarithmic with readable labels. Over less than two decades
-    Plotly labels every digit, and the in-between ones without their decade ("5" for 0.5): they
-    overlap on a projector and read wrong. There the ticks are 1, 2 and 5 of each decade,
-    written in full. ``kw`` go to the axis update (title_text, row, col)."""
-    values = [np.asarray(getattr(t, axis), np.float64).ravel() for t in fig.data if getattr(t, axis) is not None]
-    v = np.concatenate(values) if values else np.zeros(0)
+def log_ticks(values: np.ndarray) -> dict:
+    """Tick values and labels for a log axis over ``values``. Over less than two decades Plotly
+    labels every digit, and the in-between ones without their decade ("5" for 0.5): they overlap
+    on a projector and read wrong. There the ticks are 1, 2 and 5 of each decade, written in
+    full; over more, Plotly's own ({})."""
+    v = np.asarray(values, np.float64).ravel()
     v = v[np.isfinite(v) & (v > 0)]
-    ticks = {}
-    if v.size and np.log10(v.max() / v.min()) < 2.0:
-        decades = range(int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max()))) + 1)
-        vals = [m * 10.0**d for d in decades for m in (1, 2, 5) if v.min() / 1.5 <= m * 10.0**d <= v.max() * 1.5]
-        ticks = dict(tickvals=vals, ticktext=[f"{t:g}" for t in vals])
+    if not v.size or np.log10(v.max() / v.min()) >= 2.0:
+        return {}
+    decades = range(int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max()))) + 1)
+    vals = [m * 10.0**d for d in decades for m in (1, 2, 5) if v.min() / 1.5 <= m * 10.0**d <= v.max() * 1.5]
+    return dict(tickvals=vals, ticktext=[f"{t:g}" for t in vals])
+
+
+def log_axis(fig: go.Figure, axis: str = "y", **kw) -> None:
+    """Make ``fig``'s x or y axis logarithmic with readable labels (``log_ticks``).
+    ``kw`` go to the axis update (title_text, row, col)."""
+    values = [np.asarray(getattr(t, axis), np.float64).ravel() for t in fig.data if getattr(t, axis) is not None]
+    ticks = log_ticks(np.concatenate(values) if values else np.zeros(0))
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     update(type="log", **ticks, **kw)
 
@@ -45,34 +53,33 @@ def line_figure(
     names in ``dashed`` draw dashed (used for exact/theory curves).
     """
     x = np.asarray(x, np.float64)
-    fig = go.Figure()
+    data = []
     for i, (name, y) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
-        dash = "dash" if name in dashed else None
+        line = dict(color=colour, dash="dash") if name in dashed else dict(color=colour)
         if isinstance(y, tuple):
             mean, sd = (np.asarray(v, np.float64) for v in y)
-            fig.add_trace(dict(type="scatter", x=np.concatenate([x, x[::-1]]).astype(np.float32),
-                               y=np.concatenate([mean + sd, (mean - sd)[::-1]]).astype(np.float32),
-                               fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0),
-                               hoverinfo="skip", showlegend=False, name=f"{name} ±1 s.d."))
+            data.append(dict(type="scatter", x=np.concatenate([x, x[::-1]]).astype(np.float32),
+                             y=np.concatenate([mean + sd, (mean - sd)[::-1]]).astype(np.float32),
+                             fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0),
+                             hoverinfo="skip", showlegend=False, name=f"{name} ±1 s.d."))
             y = mean
-        # float32: half the bytes, ample for a line; plain dicts: validated once (a go.Scatter
-        # would be validated, then copied)
-        fig.add_trace(dict(type="scatter", x=np.asarray(x, np.float32), y=np.asarray(y, np.float32), mode="lines",
-                           name=name, line=dict(color=colour, dash=dash)))
+        # float32: half the bytes, ample for a line
+        data.append(dict(type="scatter", x=np.asarray(x, np.float32), y=np.asarray(y, np.float32), mode="lines",
+                         name=name, line=line))
     for j, (name, value) in enumerate((hlines or {}).items()):
-        fig.add_trace(dict(type="scatter", x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
-                           line=dict(color="black", dash="dot" if j else "dash", width=1.5)))
-    rows = len(series) + len(hlines or {})
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=380 + 18 * rows,
-                      margin=dict(l=10, r=10, t=45 + 20 * rows, b=10),
-                      legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0, font=dict(size=11)))
-    fig.update_xaxes(title_text=x_title)
+        data.append(dict(type="scatter", x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
+                         line=dict(color="black", dash="dot" if j else "dash", width=1.5)))
+    rows = len(data) - sum(1 for d in data if d.get("fill"))
+    y_axis = dict(title=dict(text=y_title), type="linear")
     if log_y:
-        log_axis(fig, "y", title_text=y_title)
-    else:
-        fig.update_yaxes(title_text=y_title, type="linear")
-    return fig
+        y_axis = dict(y_axis, type="log", **log_ticks(np.concatenate([np.ravel(d["y"]) for d in data])))
+    # One spec, one unvalidated Figure (idf.viz.specs): Plotly's objects, even unvalidated, cost
+    # ~1 ms per property set, and a page draws several of these per rerun.
+    return figure(data, dict(title=dict(text=title, y=0.98, yanchor="top"), height=380 + 18 * rows,
+                             margin=dict(l=10, r=10, t=45 + 20 * rows, b=10),
+                             legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
+                             xaxis=dict(title=dict(text=x_title)), yaxis=y_axis))
 
 
 def bar_figure(values: Mapping[str, float], *, y_title: str, title: str = "") -> go.Figure:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from idf.viz import CurvePanel, cursor_traces, linked_animation
+from idf.viz.specs import frame_specs
 
 
 def figure():
@@ -22,13 +23,17 @@ def test_each_frame_updates_the_heatmap_and_every_cursor():
     moving = cursor_traces(fig)
     assert moving[0] == 0 and len(moving) == 1 + 2 * 2
     assert fig.data[moving[2]].name == "now: energy" and fig.data[moving[4]].name == "now: KL"
-    for k, frame in enumerate(fig.frames):
-        np.testing.assert_allclose(frame.data[0].z, frames[k])
-        line, marker = frame.data[1], frame.data[2]
-        assert line.x == (at[k], at[k]) and marker.x == (at[k],)
-        assert marker.y[0] == pytest.approx(at[k] ** 2)  # rides on the first curve (the mean)
-        assert frame.data[4].y[0] == pytest.approx(np.exp(-at[k]))
-    markers = [f.data[2].x[0] for f in fig.frames]
+    specs = frame_specs(fig)
+    assert len(specs) == len(fig.frames) == len(frames)
+    for k, frame in enumerate(specs):
+        data = frame["data"]
+        np.testing.assert_allclose(data[0]["z"], frames[k])
+        assert set(data[0]) == {"type", "z"}  # only what moves: the scale and range stay the trace's
+        line, marker = data[1], data[2]
+        assert line["x"] == [at[k], at[k]] and marker["x"] == [at[k]]
+        assert marker["y"][0] == pytest.approx(at[k] ** 2)  # rides on the first curve (the mean)
+        assert data[4]["y"][0] == pytest.approx(np.exp(-at[k]))
+    markers = [f["data"][2]["x"][0] for f in specs]
     assert markers == sorted(markers) and len(set(markers)) == len(markers)  # scrubbing moves it
 
 
