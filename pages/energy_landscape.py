@@ -43,7 +43,7 @@ def field_caption(field: energy.DrawnField) -> str:
 
 def show_field(field: energy.DrawnField, left: Any, right: Any, terms_title: str) -> tuple[Any, Any]:
     """The field's heatmap in ``left`` and its energy terms in ``right``: returns both figures."""
-    fig_field = viz.field_heatmap(field.values, title=f"A field: {field_caption(field)}")
+    fig_field = viz.field_heatmap(field.values, title=f"A field: {field_caption(field)}", wrap=46)  # half width
     left.plotly_chart(fig_field, key="field")
     fig_terms = viz.bar_figure(field.terms, y_title="energy (kT units at kT = 1)", title=terms_title)
     right.plotly_chart(fig_terms, key="terms")

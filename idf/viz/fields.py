@@ -3,6 +3,7 @@ played in the browser (Plotly frames with Play/Pause buttons and a step slider).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,12 +52,15 @@ def _lattice_axes(fig: go.Figure, **kw) -> None:
                      constrain="domain", **kw)
 
 
-def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (field units)") -> go.Figure:
-    """One field [H, W] as a heatmap with lattice axes."""
+def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (field units)",
+                  wrap: int = 0) -> go.Figure:
+    """One field [H, W] as a heatmap with lattice axes; a title longer than ``wrap`` characters
+    (0: never) goes on several lines (on a half-width panel one line is cut at the edge)."""
     field = np.asarray(field)
     fig = go.Figure(_heatmap(field, symmetric_range(field), colorbar_title))
     _lattice_axes(fig)
-    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10))
+    lines = (textwrap.wrap(title, wrap) if wrap else [title]) or [""]
+    fig.update_layout(title="<br>".join(lines), margin=dict(l=10, r=10, t=20 + 20 * len(lines), b=10))
     return fig
 
 

@@ -103,7 +103,7 @@ def linked_animation(
     panels: Sequence[CurvePanel],
     *,
     title: str = "",
-    colorbar_title: str = "x (field units)",
+    colorbar_title: str = "x (field<br>units)",
     frame_ms: int = 100,
     height_per_panel: int = 210,
 ) -> go.Figure:
@@ -119,10 +119,11 @@ def linked_animation(
     rows = max(len(panels), 1)
     specs = [[{"rowspan": rows}, {}]] + [[None, {}] for _ in range(rows - 1)]
     layout, cells = subplot_layout(rows=rows, cols=2, column_widths=[0.44, 0.56], specs=specs,
-                                   horizontal_spacing=0.14, vertical_spacing=0.45 / rows,
+                                   horizontal_spacing=0.19, vertical_spacing=0.45 / rows,
                                    subplot_titles=[title] + [p.title for p in panels])
     r = symmetric_range(frames)
-    # the colour bar in the gap between the field and the curves, not over the field
+    # the colour bar in the gap between the field and the curves, not over the field; its title on
+    # two lines and the gap wide enough that it clears the first panel's y-axis title
     data = [in_cell(dict(type="heatmap", z=display_values(frames[0]), zmin=-r, zmax=r, colorscale=COLORSCALE,
                          colorbar=dict(title=dict(text=colorbar_title, side="top"), x=0.41, xanchor="left",
                                        thickness=12, len=0.8)), cells[(1, 1)])]
