@@ -3,6 +3,7 @@ played in the browser (Plotly frames with Play/Pause buttons and a step slider).
 
 from __future__ import annotations
 
+import copy
 import textwrap
 from collections.abc import Sequence
 
@@ -46,10 +47,14 @@ def _heatmap(z: np.ndarray, r: float, colorbar_title: str, **kw) -> go.Heatmap:
     return go.Heatmap(_heatmap_spec(z, r, colorbar_title, **kw))
 
 
-def _lattice_axes(fig: go.Figure, **kw) -> None:
-    fig.update_xaxes(title_text="site x₂ (lattice units)", constrain="domain", **kw)
-    fig.update_yaxes(title_text="site x₁ (lattice units)", scaleanchor="x", autorange="reversed",
-                     constrain="domain", **kw)
+LATTICE_AXES = dict(  # a field's axes: sites, square cells, row 0 on top
+    xaxis=dict(title=dict(text="site x₂ (lattice units)"), constrain="domain"),
+    yaxis=dict(title=dict(text="site x₁ (lattice units)"), scaleanchor="x", autorange="reversed", constrain="domain"),
+)
+
+
+def _lattice_axes(fig: go.Figure) -> None:
+    fig.update_layout(copy.deepcopy(LATTICE_AXES))
 
 
 def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (field units)",
@@ -57,11 +62,10 @@ def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (
     """One field [H, W] as a heatmap with lattice axes; a title longer than ``wrap`` characters
     (0: never) goes on several lines (on a half-width panel one line is cut at the edge)."""
     field = np.asarray(field)
-    fig = go.Figure(_heatmap(field, symmetric_range(field), colorbar_title))
-    _lattice_axes(fig)
     lines = (textwrap.wrap(title, wrap) if wrap else [title]) or [""]
-    fig.update_layout(title="<br>".join(lines), margin=dict(l=10, r=10, t=20 + 20 * len(lines), b=10))
-    return fig
+    return figure([_heatmap_spec(field, symmetric_range(field), colorbar_title)],
+                  dict(title=dict(text="<br>".join(lines)), margin=dict(l=10, r=10, t=20 + 20 * len(lines), b=10),
+                       **LATTICE_AXES))
 
 
 def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,

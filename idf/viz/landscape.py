@@ -8,9 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 import plotly.figure_factory as ff
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from idf.diagnostics.marginals import energy_grid
+from idf.viz.fields import COLORSCALE
+from idf.viz.specs import axis, figure, in_cell, subplot_layout
 
 
 def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> go.Figure:
@@ -20,38 +21,39 @@ def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> g
     a = np.asarray(spectrum, np.float64)
     lam = np.asarray(lam, np.float64)
     bad = a <= 0
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.16,  # room for k₁'s title
-                        subplot_titles=["A(k) against λ_k", "A(k) over the Brillouin zone"])
-    fig.add_trace(go.Scatter(x=lam[~bad], y=a[~bad], mode="markers", name="A(k) > 0 (proper mode)",
-                             marker=dict(color="#1f77b4", size=7)), row=1, col=1)
+    layout, cells = subplot_layout(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.16,  # k₁'s title
+                                   subplot_titles=["A(k) against λ_k", "A(k) over the Brillouin zone"])
+    left, right = cells[(1, 1)], cells[(1, 2)]
+    data = [dict(type="scatter", x=lam[~bad], y=a[~bad], mode="markers", name="A(k) > 0 (proper mode)",
+                 marker=dict(color="#1f77b4", size=7))]
     if bad.any():
-        fig.add_trace(go.Scatter(x=lam[bad], y=a[bad], mode="markers", name="A(k) ≤ 0 (improper mode)",
-                                 marker=dict(color="#d62728", size=9, symbol="x")), row=1, col=1)
-    fig.add_trace(go.Scatter(x=[0.0, 8.0], y=[0.0, 0.0], mode="lines", name="A = 0",
-                             line=dict(color="black", dash="dash", width=1)), row=1, col=1)
+        data.append(dict(type="scatter", x=lam[bad], y=a[bad], mode="markers", name="A(k) ≤ 0 (improper mode)",
+                         marker=dict(color="#d62728", size=9, symbol="x")))
+    data.append(dict(type="scatter", x=[0.0, 8.0], y=[0.0, 0.0], mode="lines", name="A = 0",
+                     line=dict(color="black", dash="dash", width=1)))
+    data = [in_cell(d, left) for d in data]
     h, w = a.shape
     k1 = np.fft.fftshift(2 * np.pi * np.fft.fftfreq(h))
     k2 = np.fft.fftshift(2 * np.pi * np.fft.fftfreq(w))
     r = max(float(np.max(np.abs(a))), 1e-12)
-    fig.add_trace(go.Heatmap(z=np.fft.fftshift(a), x=k2, y=k1, colorscale="RdBu_r", zmid=0.0,
+    data.append(in_cell(dict(type="heatmap", z=np.fft.fftshift(a), x=k2, y=k1, colorscale=COLORSCALE, zmid=0.0,
                              zmin=-r, zmax=r, colorbar=dict(title=dict(text="A(k) (energy/kT units)"), x=1.02),
-                             showlegend=False), row=1, col=2)
-    fig.update_xaxes(title_text="λ_k = 4sin²(k₁/2) + 4sin²(k₂/2) (dimensionless)", row=1, col=1)
-    fig.update_yaxes(title_text="A(k) (energy per |x̂_k|², field units⁻²)", row=1, col=1)
-    fig.update_xaxes(title_text="k₂ (rad per site)", row=1, col=2)
-    fig.update_yaxes(title_text="k₁ (rad per site)", row=1, col=2)
-    fig.update_layout(title=title, height=400, margin=dict(l=10, r=10, t=60, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=-0.35, x=0))
-    return fig
+                             showlegend=False), right))
+    axis(layout, left.xaxis, title="λ_k = 4sin²(k₁/2) + 4sin²(k₂/2) (dimensionless)")
+    axis(layout, left.yaxis, title="A(k) (energy per |x̂_k|², field units⁻²)")
+    axis(layout, right.xaxis, title="k₂ (rad per site)")
+    axis(layout, right.yaxis, title="k₁ (rad per site)")
+    layout.update(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=60, b=10),
+                  legend=dict(orientation="h", yanchor="bottom", y=-0.35, x=0))
+    return figure(data, layout)
 
 
 def site_potential_figure(values: np.ndarray, per_site: np.ndarray, title: str = "") -> go.Figure:
     """φ(c·𝟙)/N against the constant field value c: φ⁴'s double well when m² < 0."""
-    fig = go.Figure(go.Scatter(x=values, y=per_site, mode="lines", name="φ(c·𝟙)/N"))
-    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title_text="constant field value c (field units)")
-    fig.update_yaxes(title_text="φ per site (kT units at kT = 1)")
-    return fig
+    return figure([dict(type="scatter", x=np.asarray(values), y=np.asarray(per_site), mode="lines", name="φ(c·𝟙)/N")],
+                  dict(title=dict(text=title), height=360, margin=dict(l=10, r=10, t=40, b=10),
+                       xaxis=dict(title=dict(text="constant field value c (field units)")),
+                       yaxis=dict(title=dict(text="φ per site (kT units at kT = 1)"))))
 
 
 @jax.jit

@@ -87,9 +87,7 @@ def bar_figure(values: Mapping[str, float], *, y_title: str, title: str = "") ->
     names = list(values)
     vals = [float(values[k]) for k in names]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
-    fig = go.Figure(go.Bar(x=names, y=vals, marker_color=colours, text=[f"{v:.4g}" for v in vals],
-                           textposition="outside"))
-    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10), height=360)
-    fig.update_xaxes(title_text="term")
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return figure([dict(type="bar", x=names, y=vals, marker=dict(color=colours), text=[f"{v:.4g}" for v in vals],
+                        textposition="outside")],
+                  dict(title=dict(text=title), margin=dict(l=10, r=10, t=40, b=10), height=360,
+                       xaxis=dict(title=dict(text="term")), yaxis=dict(title=dict(text=y_title))))

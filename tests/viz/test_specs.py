@@ -12,7 +12,8 @@ import plotly
 import pytest
 
 from idf.diagnostics.marginals import EnergyGrid
-from idf.viz import CurvePanel, animated_heatmap, field_grid, line_figure, linked_animation
+from idf.viz import CurvePanel, animated_heatmap, bar_figure, field_grid, field_heatmap, line_figure, linked_animation
+from idf.viz.landscape import site_potential_figure, spectrum_figure
 from idf.viz.live import gallery_figure, trace_figure
 from idf.viz.multiscale import inpainting_figure, moments_figure, pyramid_figure, radial_spectrum_figure
 from idf.viz.specs import figure, frame_specs, validated
@@ -33,6 +34,10 @@ BUILDERS = {
         [CurvePanel(T, {"phi": (T**2, np.ones(11)), "exact": T**2 + 1}, AT, "energy", "φ", hlines={"h": 8.0}),
          CurvePanel(T, {"kl": np.exp(-T)}, AT, "KL", "nats", log_y=True)], title="x"),
     "animation": lambda: animated_heatmap(RNG.normal(size=(3, 4, 4)), ["a", "b", "c"], title="anim"),
+    "field": lambda: field_heatmap(RNG.normal(size=(4, 4)), title="a long title that wraps onto two lines", wrap=20),
+    "bars": lambda: bar_figure({"kinetic": 2.0, "mass": -1.0}, y_title="energy (kT)", title="terms"),
+    "spectrum A(k)": lambda: spectrum_figure(np.array([[-1.0, 1.0], [2.0, 3.0]]), np.array([[0.0, 4.0], [4.0, 8.0]])),
+    "site potential": lambda: site_potential_figure(T, T**2, title="well"),
     "field grid": lambda: field_grid(RNG.normal(size=(6, 4, 4)), title="samples", cols=4),
     "pyramid": lambda: pyramid_figure([RNG.normal(size=(s, s)) for s in (4, 8, 16)], ["4", "8", "16"], title="p"),
     "spectrum": lambda: radial_spectrum_figure({"L = 16": (Q, np.ones(4), 0.1 * np.ones(4))},
