@@ -3,7 +3,6 @@ played in the browser (Plotly frames with Play/Pause buttons and a step slider).
 
 from __future__ import annotations
 
-import copy
 import textwrap
 from collections.abc import Sequence
 
@@ -38,13 +37,14 @@ def display_values(z: np.ndarray) -> np.ndarray:
     return np.asarray(z, np.float32)
 
 
-def _heatmap_spec(z: np.ndarray, r: float, colorbar_title: str, **kw) -> dict:
+def heatmap_spec(z: np.ndarray, r: float, colorbar_title: str, **kw) -> dict:
+    """A field's heatmap trace as a plain spec: diverging scale on ±r, float32 values."""
     return dict(type="heatmap", z=display_values(z), zmin=-r, zmax=r, colorscale=COLORSCALE,
                 colorbar=dict(title=dict(text=colorbar_title)), **kw)
 
 
 def _heatmap(z: np.ndarray, r: float, colorbar_title: str, **kw) -> go.Heatmap:
-    return go.Heatmap(_heatmap_spec(z, r, colorbar_title, **kw))
+    return go.Heatmap(heatmap_spec(z, r, colorbar_title, **kw))
 
 
 LATTICE_AXES = dict(  # a field's axes: sites, square cells, row 0 on top
@@ -54,7 +54,7 @@ LATTICE_AXES = dict(  # a field's axes: sites, square cells, row 0 on top
 
 
 def _lattice_axes(fig: go.Figure) -> None:
-    fig.update_layout(copy.deepcopy(LATTICE_AXES))
+    fig.update_layout(LATTICE_AXES)  # Plotly copies what it is given
 
 
 def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (field units)",
@@ -63,7 +63,7 @@ def field_heatmap(field: np.ndarray, title: str = "", colorbar_title: str = "x (
     (0: never) goes on several lines (on a half-width panel one line is cut at the edge)."""
     field = np.asarray(field)
     lines = (textwrap.wrap(title, wrap) if wrap else [title]) or [""]
-    return figure([_heatmap_spec(field, symmetric_range(field), colorbar_title)],
+    return figure([heatmap_spec(field, symmetric_range(field), colorbar_title)],
                   dict(title=dict(text="<br>".join(lines)), margin=dict(l=10, r=10, t=20 + 20 * len(lines), b=10),
                        **LATTICE_AXES))
 
@@ -78,7 +78,7 @@ def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,
     layout, cells = subplot_layout(rows=rows, cols=cols, horizontal_spacing=0.015, vertical_spacing=0.06,
                                    subplot_titles=[f"sample {i}" for i in range(n)])
     r = symmetric_range(fields)
-    data = [in_cell(_heatmap_spec(f, r, colorbar_title, showscale=(i == 0)), cells[(i // cols + 1, i % cols + 1)])
+    data = [in_cell(heatmap_spec(f, r, colorbar_title, showscale=(i == 0)), cells[(i // cols + 1, i % cols + 1)])
             for i, f in enumerate(fields)]
     for (rr, c), cell in cells.items():
         axis(layout, cell.xaxis, showticklabels=False, constrain="domain",
@@ -86,8 +86,7 @@ def field_grid(fields: np.ndarray, title: str = "", cols: int = 4,
         axis(layout, cell.yaxis, showticklabels=False, autorange="reversed", constrain="domain",
              **({"title": "x₁ (sites)"} if c == 1 else {}))
     layout.update(title=dict(text=title), height=200 * rows + 90, margin=dict(l=10, r=10, t=70, b=10))
-    fig = figure(data, layout)
-    return fig
+    return figure(data, layout)
 
 
 def animated_heatmap(

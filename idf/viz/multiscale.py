@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from idf.viz.fields import COLORSCALE, display_values, symmetric_range
+from idf.viz.fields import display_values, heatmap_spec, symmetric_range
 from idf.viz.specs import axis, figure, in_cell, named_colorscale, subplot_layout
 from idf.viz.traces import PALETTE, log_ticks
 
@@ -28,9 +28,8 @@ def pyramid_figure(fields: Sequence[np.ndarray], titles: Sequence[str], title: s
         side = f.shape[-1]
         coords = (np.arange(side) + 0.5) / side  # box units, so every scale spans [0, 1]
         cell = cells[(1, i + 1)]
-        data.append(in_cell(dict(type="heatmap", z=display_values(f), x=display_values(coords),
-                                 y=display_values(coords), zmin=-r, zmax=r, colorscale=COLORSCALE,
-                                 showscale=(i == 0), colorbar=dict(title=dict(text="x (field units)"))), cell))
+        data.append(in_cell(heatmap_spec(f, r, "x (field units)", x=display_values(coords), y=display_values(coords),
+                                         showscale=(i == 0)), cell))
         axis(layout, cell.xaxis, title="x₂ (box units)", constrain="domain")
         axis(layout, cell.yaxis, scaleanchor=cell.refs["xaxis"], autorange="reversed", constrain="domain",
              showticklabels=(i == 0))
@@ -86,8 +85,7 @@ def inpainting_figure(panels: Mapping[str, np.ndarray], mask: np.ndarray, title:
         if "s.d." in name:
             trace = dict(type="heatmap", z=z, zmin=0.0, colorscale=VIRIDIS, showscale=False)
         else:
-            trace = dict(type="heatmap", z=z, zmin=-r, zmax=r, colorscale=COLORSCALE, showscale=(i == 0),
-                         colorbar=dict(title=dict(text="x (field units)")))
+            trace = heatmap_spec(z, r, "x (field units)", showscale=(i == 0))
         cell = cells[(1, i + 1)]
         data.append(in_cell(trace, cell))
         axis(layout, cell.yaxis, autorange="reversed", scaleanchor=cell.refs["xaxis"], constrain="domain",
@@ -121,5 +119,4 @@ def moments_figure(exact_mean: np.ndarray, mean: Mapping[str, np.ndarray], exact
         axis(layout, cell.yaxis, title="measured (field units)")
     layout.update(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=70, b=10),
                   legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
-    fig = figure(data, layout)
-    return fig
+    return figure(data, layout)

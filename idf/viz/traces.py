@@ -70,7 +70,7 @@ def line_figure(
     for j, (name, value) in enumerate((hlines or {}).items()):
         data.append(dict(type="scatter", x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
                          line=dict(color="black", dash="dot" if j else "dash", width=1.5)))
-    rows = len(data) - sum(1 for d in data if d.get("fill"))
+    rows = len(series) + len(hlines or {})  # legend rows
     y_axis = dict(title=dict(text=y_title), type="linear")
     if log_y:
         y_axis = dict(y_axis, type="log", **log_ticks(np.concatenate([np.ravel(d["y"]) for d in data])))
