@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from idf.energy.base import Energy
-from idf.samplers.base import SamplerState, energy_and_grad
+from idf.samplers.base import SamplerState, gradient_state
 
 
 def leapfrog(
@@ -46,10 +46,8 @@ def leapfrog(
         s, p = carry
         p = p + 0.5 * step_size * s.grad_logdensity
         x = s.position + step_size * inverse_mass * p
-        value, grad = energy_and_grad(energy, x)
-        grad_logdensity = -grad / energy.kT
-        p = p + 0.5 * step_size * grad_logdensity
-        return SamplerState(x, value, -value / energy.kT, grad_logdensity), p
+        s = gradient_state(energy, x)
+        return s, p + 0.5 * step_size * s.grad_logdensity
 
     if max_steps is None:
 

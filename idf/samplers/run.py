@@ -267,6 +267,41 @@ def nonfinite_report(result: ChainResult) -> list[str]:
     return lines
 
 
+def _scalar_fields(shapes: dict[str, Any], chains: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The per-chain scalar outputs ([C]) of one step, split into the floating ones and the
+    rest (bools, counts), each in name order. Each group is written as one [C, n] array per
+    step, one buffer write instead of one per field (on small lattices the writes are a
+    measurable share of a step); bools and counts ride in int32, exactly."""
+    scalars = sorted(name for name in shapes if shapes[name].shape == (chains,))
+    floating = tuple(n for n in scalars if jnp.issubdtype(shapes[n].dtype, jnp.floating))
+    return floating, tuple(n for n in scalars if n not in floating)
+
+
+_GROUPS = ("per-chain floats", "per-chain ints")  # the step buffers of the two groups
+
+
+def _pack(out: dict[str, jax.Array], groups: tuple[tuple[str, ...], ...]) -> dict[str, jax.Array]:
+    """One step's outputs with each group of scalars stacked into one [C, n] array."""
+    grouped = {name for group in groups for name in group}
+    packed = {k: v for k, v in out.items() if k not in grouped}
+    floating, other = groups
+    if floating:
+        packed[_GROUPS[0]] = jnp.stack([out[n] for n in floating], axis=-1)
+    if other:
+        packed[_GROUPS[1]] = jnp.stack([out[n].astype(jnp.int32) for n in other], axis=-1)
+    return packed
+
+
+def _unpack(
+    buffers: dict[str, jax.Array], groups: tuple[tuple[str, ...], ...], dtypes: dict[str, Any]
+) -> dict[str, jax.Array]:
+    """The inverse of ``_pack`` on the step buffers [steps, C, n]: one [steps, C] array per field."""
+    out = {k: v for k, v in buffers.items() if k not in _GROUPS}
+    for buffer, group in zip(_GROUPS, groups, strict=True):
+        out.update({n: buffers[buffer][..., i].astype(dtypes[n]) for i, n in enumerate(group)})
+    return out
+
+
 class _Frozen(NamedTuple):
     """The freeze flags carried through the loop (names as in ``ChainResult``)."""
 
@@ -343,24 +378,28 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
 
     # the buffers' shapes come from one abstract step
     out_shapes = jax.eval_shape(lambda: one_step(jnp.int32(0), states, frozen0, da0)[3])
-    outs0 = jax.tree.map(lambda a: jnp.zeros((steps_cap,) + a.shape, a.dtype), out_shapes)
+    groups = _scalar_fields(out_shapes, chains_cap)
+    dtypes = {k: a.dtype for k, a in out_shapes.items()}
+    packed = jax.eval_shape(functools.partial(_pack, groups=groups), out_shapes)
+    outs0 = jax.tree.map(lambda a: jnp.zeros((steps_cap,) + a.shape, a.dtype), packed)
     kept0 = jnp.zeros((kept_cap,) + x_init.shape, x_init.dtype)
 
     def body(t, carry):
         states, was, da, kept, outs = carry
         states, flags, da, out = one_step(t, states, was, da)
+        out = _pack(out, groups)
         # Burn-in steps write slot 0, which the first sampling step overwrites;
         # a kept slot is rewritten until its thin-th step, so no mask is needed.
         offset = jnp.maximum(t - burn_in, 0)
         write = lambda buf, v, slot: jax.lax.dynamic_update_index_in_dim(buf, v, slot, axis=0)
         outs = jax.tree.map(lambda b, v: write(b, v, offset), outs, out)
-        kept = write(kept, states.position, offset // thin)
+        kept = write(kept, states.position, jax.lax.div(offset, thin))  # both ≥ 0: no floor correction
         return states, flags, da, kept, outs
 
     carry = (states, frozen0, da0, kept0, outs0)
     states, frozen, da, kept, outs = jax.lax.fori_loop(0, total, body, carry)
     step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
-    per_step = {k: jnp.moveaxis(v, 0, 1) for k, v in outs.items()}  # [C_cap, steps_cap, ...]
+    per_step = {k: jnp.moveaxis(v, 0, 1) for k, v in _unpack(outs, groups, dtypes).items()}  # [C_cap, steps_cap, ...]
     return ChainResult(
         positions=jnp.moveaxis(kept, 0, 1),
         proposals=per_step.pop("proposals", None),
