@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python bench/run.py [--quick] [--only NAME]``.
+"""Run every benchmark: ``python bench/run.py [--quick] [--only NAME [--merge]]``.
 
 Each ``bench/bench_*.py`` exposes ``run(quick: bool) -> list[dict]``; a row has
 ``name``, ``value``, ``unit`` and optionally ``baseline`` (the same quantity
@@ -43,6 +43,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repetitions")
     parser.add_argument("--only", default=None, help="run only bench_<NAME>.py")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: replace that section in the existing output, which keeps the "
+                             "other sections; the section carries its own environment (date, versions)")
     parser.add_argument("--out", default=str(HERE / "results"), help="output prefix (.md and .json)")
     args = parser.parse_args()
     env = environment()
@@ -63,10 +66,21 @@ def main() -> int:
             rows, error = [], traceback.format_exc(limit=3)
         sections[name] = {"rows": rows, "seconds": time.perf_counter() - start, "error": error}
         print(f"{name}: {len(rows)} rows in {sections[name]['seconds']:.1f} s" + (" (FAILED)" if error else ""))
+    if args.merge:
+        if not args.only:
+            parser.error("--merge needs --only")
+        previous = json.loads(Path(args.out + ".json").read_text())
+        for sec in sections.values():
+            sec["environment"] = env
+        sections = {**previous["sections"], **sections}
+        env = previous["environment"]
     Path(args.out + ".json").write_text(json.dumps({"environment": env, "sections": sections}, indent=2))
     lines = [f"# Benchmarks\n\n{env['date']} · {env['device']} · JAX {env['jax']} · Python {env['python']}\n"]
     for name, sec in sections.items():
         lines.append(f"\n## {name.removeprefix('bench_')} ({sec['seconds']:.0f} s)\n")
+        if "environment" in sec:
+            e = sec["environment"]
+            lines.append(f"\nRe-measured alone: {e['date']} · {e['device']} · JAX {e['jax']} · Python {e['python']}.\n")
         if sec["error"]:
             lines.append(f"\nFAILED:\n```\n{sec['error']}\n```\n")
             continue
