@@ -303,11 +303,16 @@ def _unpack(
 
 
 class _Frozen(NamedTuple):
-    """The freeze flags carried through the loop (names as in ``ChainResult``)."""
+    """The freeze record carried through the loop (names as in ``ChainResult``). Whether a
+    chain is frozen is ``nonfinite_step >= 0``, not a third carried array: one buffer less
+    to select and copy in every step."""
 
-    nonfinite: jax.Array  # [C] bool
-    nonfinite_step: jax.Array  # [C] int32
+    nonfinite_step: jax.Array  # [C] int32, −1 while the chain is finite
     nonfinite_energy: jax.Array  # [C]
+
+    @property
+    def nonfinite(self) -> jax.Array:  # [C] bool
+        return self.nonfinite_step >= 0
 
 
 @functools.partial(jax.jit, static_argnames=("kept_cap", "steps_cap", "total_cap", "record", "adapt"))
@@ -324,7 +329,6 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
     live_chain = jnp.arange(chains_cap) < num_chains  # padded chains never enter the adaptation
     states = jax.vmap(sampler.init, in_axes=(0, None))(x_init, energy)
     frozen0 = _Frozen(
-        jnp.zeros((chains_cap,), bool),
         jnp.full((chains_cap,), -1, jnp.int32),
         jnp.full((chains_cap,), jnp.nan, x_init.dtype),
     )
@@ -351,7 +355,6 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
         states = jax.tree.map(lambda o, n: jnp.where(expand(frozen, n), o, n), states, new)
         flags = _Frozen(
-            frozen,
             jnp.where(fresh, t, was.nonfinite_step),
             jnp.where(fresh, info.proposal_energy, was.nonfinite_energy),
         )
@@ -405,6 +408,7 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
         proposals=per_step.pop("proposals", None),
         paths=per_step.pop("paths", None),
         **per_step,
+        nonfinite=frozen.nonfinite,
         **frozen._asdict(),
         step_size=step_size,
         final_state=states,
