@@ -35,7 +35,9 @@ def configure(cache_dir: str | os.PathLike | None = None) -> None:
     JAX's persistent compilation cache in ``cache_dir``, else
     ``$IDF_COMPILE_CACHE`` (a folder; ``0`` turns the cache off), else
     ``default_cache_dir()``, so a restarted app does not compile its views
-    again. Idempotent. A folder that cannot be created means no cache."""
+    again. Programs that compile in under ``$IDF_COMPILE_CACHE_MIN_SECS``
+    (default 0.5 s) are not stored: reading one back costs about what compiling
+    it does. Idempotent. A folder that cannot be created means no cache."""
     global _configured
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     if _configured:
@@ -53,6 +55,15 @@ def configure(cache_dir: str | os.PathLike | None = None) -> None:
         return  # a read-only home: run without the cache
     try:
         jax.config.update("jax_compilation_cache_dir", str(path))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", _min_compile_secs())
     except AttributeError:  # an older JAX without these options: run without the cache
         pass
+
+
+def _min_compile_secs() -> float:
+    """``$IDF_COMPILE_CACHE_MIN_SECS`` as a number ≥ 0, else the default 0.5 s."""
+    try:
+        value = float(os.environ.get("IDF_COMPILE_CACHE_MIN_SECS", "0.5"))
+    except ValueError:
+        return 0.5
+    return value if value >= 0 else 0.5

@@ -67,3 +67,13 @@ def test_two_processes_sharing_a_cache_folder_keep_ula_and_mala_apart(tmp_path):
     assert second["ula"] == first["ula"] and second["mala"] == first["mala"]
     assert first["ula"][0] != first["mala"][0]
     assert first["ula"][1] == 1.0 and first["mala"][1] < 1.0
+
+
+def test_the_minimum_compile_time_to_store_is_read_from_the_environment(monkeypatch):
+    from idf import device
+
+    for value, expected in [("0", 0.0), ("2.5", 2.5), ("-1", 0.5), ("soon", 0.5)]:
+        monkeypatch.setenv("IDF_COMPILE_CACHE_MIN_SECS", value)
+        assert device._min_compile_secs() == expected
+    monkeypatch.delenv("IDF_COMPILE_CACHE_MIN_SECS")
+    assert device._min_compile_secs() == 0.5
