@@ -267,52 +267,50 @@ def nonfinite_report(result: ChainResult) -> list[str]:
     return lines
 
 
-def _scalar_fields(shapes: dict[str, Any], chains: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The per-chain scalar outputs ([C]) of one step, split into the floating ones and the
-    rest (bools, counts), each in name order. Each group is written as one [C, n] array per
-    step, one buffer write instead of one per field (on small lattices the writes are a
-    measurable share of a step); bools and counts ride in int32, exactly."""
-    scalars = sorted(name for name in shapes if shapes[name].shape == (chains,))
-    floating = tuple(n for n in scalars if jnp.issubdtype(shapes[n].dtype, jnp.floating))
-    return floating, tuple(n for n in scalars if n not in floating)
+def _scalar_fields(shapes: dict[str, Any], chains: int) -> tuple[str, ...]:
+    """The per-chain scalar outputs ([C]) of one step, in name order. They are written as
+    one [C, n] array per step in the floating dtype, one buffer write instead of one per
+    field (on small lattices a step's cost is its kernel launches); bools and the gradient
+    counts (< 2²⁴) are exact in it."""
+    return tuple(sorted(name for name in shapes if shapes[name].shape == (chains,)))
 
 
-_GROUPS = ("per-chain floats", "per-chain ints")  # the step buffers of the two groups
+_SCALARS = "per-chain scalars"  # the step buffer of the stacked scalar outputs
 
 
-def _pack(out: dict[str, jax.Array], groups: tuple[tuple[str, ...], ...]) -> dict[str, jax.Array]:
-    """One step's outputs with each group of scalars stacked into one [C, n] array."""
-    grouped = {name for group in groups for name in group}
-    packed = {k: v for k, v in out.items() if k not in grouped}
-    floating, other = groups
-    if floating:
-        packed[_GROUPS[0]] = jnp.stack([out[n] for n in floating], axis=-1)
-    if other:
-        packed[_GROUPS[1]] = jnp.stack([out[n].astype(jnp.int32) for n in other], axis=-1)
+def _pack(out: dict[str, jax.Array], fields: tuple[str, ...], dtype: Any) -> dict[str, jax.Array]:
+    """One step's outputs with the scalar ``fields`` stacked into one [C, n] array."""
+    packed = {k: v for k, v in out.items() if k not in fields}
+    packed[_SCALARS] = jnp.stack([out[n].astype(dtype) for n in fields], axis=-1)
     return packed
 
 
-def _unpack(
-    buffers: dict[str, jax.Array], groups: tuple[tuple[str, ...], ...], dtypes: dict[str, Any]
-) -> dict[str, jax.Array]:
+def _unpack(buffers: dict[str, jax.Array], fields: tuple[str, ...], dtypes: dict[str, Any]) -> dict[str, jax.Array]:
     """The inverse of ``_pack`` on the step buffers [steps, C, n]: one [steps, C] array per field."""
-    out = {k: v for k, v in buffers.items() if k not in _GROUPS}
-    for buffer, group in zip(_GROUPS, groups, strict=True):
-        out.update({n: buffers[buffer][..., i].astype(dtypes[n]) for i, n in enumerate(group)})
+    out = {k: v for k, v in buffers.items() if k != _SCALARS}
+    out.update({n: buffers[_SCALARS][..., i].astype(dtypes[n]) for i, n in enumerate(fields)})
     return out
 
 
 class _Frozen(NamedTuple):
-    """The freeze record carried through the loop (names as in ``ChainResult``). Whether a
-    chain is frozen is ``nonfinite_step >= 0``, not a third carried array: one buffer less
-    to select and copy in every step."""
+    """The freeze record carried through the loop: one [C, 2] array in the floating dtype,
+    (step, proposal energy) of the step a chain went non-finite, step −1 while it is finite
+    (steps < 2²⁴ are exact in float32). One array, not three, because each carried array
+    costs a select and a copy in every step. Read as ``ChainResult``'s fields."""
 
-    nonfinite_step: jax.Array  # [C] int32, −1 while the chain is finite
-    nonfinite_energy: jax.Array  # [C]
+    record: jax.Array
 
     @property
     def nonfinite(self) -> jax.Array:  # [C] bool
-        return self.nonfinite_step >= 0
+        return self.record[:, 0] >= 0
+
+    @property
+    def nonfinite_step(self) -> jax.Array:  # [C] int32
+        return self.record[:, 0].astype(jnp.int32)
+
+    @property
+    def nonfinite_energy(self) -> jax.Array:  # [C]
+        return self.record[:, 1]
 
 
 @functools.partial(jax.jit, static_argnames=("kept_cap", "steps_cap", "total_cap", "record", "adapt"))
@@ -328,10 +326,7 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
     total = burn_in + num_kept * thin
     live_chain = jnp.arange(chains_cap) < num_chains  # padded chains never enter the adaptation
     states = jax.vmap(sampler.init, in_axes=(0, None))(x_init, energy)
-    frozen0 = _Frozen(
-        jnp.full((chains_cap,), -1, jnp.int32),
-        jnp.full((chains_cap,), jnp.nan, x_init.dtype),
-    )
+    frozen0 = _Frozen(jnp.tile(jnp.array([-1.0, jnp.nan], x_init.dtype), (chains_cap, 1)))
     da0 = dual_averaging_init(sampler.step_size)
     # split(key, n)[t] does not depend on n (partitionable threefry), so these are run_chains' step keys
     step_keys = jax.random.split(key, total_cap)
@@ -354,10 +349,8 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
         fresh = bad & ~was.nonfinite
         expand = lambda f, a: f.reshape(f.shape + (1,) * (a.ndim - 1))
         states = jax.tree.map(lambda o, n: jnp.where(expand(frozen, n), o, n), states, new)
-        flags = _Frozen(
-            jnp.where(fresh, t, was.nonfinite_step),
-            jnp.where(fresh, info.proposal_energy, was.nonfinite_energy),
-        )
+        now = jnp.stack([jnp.broadcast_to(t, fresh.shape).astype(was.record.dtype), info.proposal_energy], -1)
+        flags = _Frozen(jnp.where(fresh[:, None], now, was.record))
         if adapt:
             live = ~frozen & live_chain
             prob = jnp.sum(jnp.where(live, jnp.nan_to_num(info.acceptance_prob), 0.0)) / jnp.maximum(
@@ -381,16 +374,16 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
 
     # the buffers' shapes come from one abstract step
     out_shapes = jax.eval_shape(lambda: one_step(jnp.int32(0), states, frozen0, da0)[3])
-    groups = _scalar_fields(out_shapes, chains_cap)
+    fields = _scalar_fields(out_shapes, chains_cap)
     dtypes = {k: a.dtype for k, a in out_shapes.items()}
-    packed = jax.eval_shape(functools.partial(_pack, groups=groups), out_shapes)
+    packed = jax.eval_shape(functools.partial(_pack, fields=fields, dtype=x_init.dtype), out_shapes)
     outs0 = jax.tree.map(lambda a: jnp.zeros((steps_cap,) + a.shape, a.dtype), packed)
     kept0 = jnp.zeros((kept_cap,) + x_init.shape, x_init.dtype)
 
     def body(t, carry):
         states, was, da, kept, outs = carry
         states, flags, da, out = one_step(t, states, was, da)
-        out = _pack(out, groups)
+        out = _pack(out, fields, x_init.dtype)
         # Burn-in steps write slot 0, which the first sampling step overwrites;
         # a kept slot is rewritten until its thin-th step, so no mask is needed.
         offset = jnp.maximum(t - burn_in, 0)
@@ -402,14 +395,15 @@ def _run(sampler, energy, key, x_init, target_accept, counts, *, kept_cap, steps
     carry = (states, frozen0, da0, kept0, outs0)
     states, frozen, da, kept, outs = jax.lax.fori_loop(0, total, body, carry)
     step_size = jnp.exp(da.log_step_avg) if adapt else jnp.asarray(sampler.step_size)
-    per_step = {k: jnp.moveaxis(v, 0, 1) for k, v in _unpack(outs, groups, dtypes).items()}  # [C_cap, steps_cap, ...]
+    per_step = {k: jnp.moveaxis(v, 0, 1) for k, v in _unpack(outs, fields, dtypes).items()}  # [C_cap, steps_cap, ...]
     return ChainResult(
         positions=jnp.moveaxis(kept, 0, 1),
         proposals=per_step.pop("proposals", None),
         paths=per_step.pop("paths", None),
         **per_step,
         nonfinite=frozen.nonfinite,
-        **frozen._asdict(),
+        nonfinite_step=frozen.nonfinite_step,
+        nonfinite_energy=frozen.nonfinite_energy,
         step_size=step_size,
         final_state=states,
     )
