@@ -142,14 +142,11 @@ def _interleaved(ours, theirs, pairs, x0, best_of=3):
         a, b = [], []
         for k in range(best_of):
             seed = r * best_of + k
-            first, second = ((theirs, b), (ours, a)) if r % 2 else ((ours, a), (theirs, b))
-            for fn, times in (first, second):
-                t, result = _time_once(fn, x0, seed)
-                times.append(t)
-                if fn is ours:
-                    p_ours = result
-                else:
-                    p_theirs = result
+            if r % 2:
+                (tb, p_theirs), (ta, p_ours) = _time_once(theirs, x0, seed), _time_once(ours, x0, seed)
+            else:
+                (ta, p_ours), (tb, p_theirs) = _time_once(ours, x0, seed), _time_once(theirs, x0, seed)
+            a.append(ta), b.append(tb)
         t_ours.append(min(a)), t_theirs.append(min(b)), ratios.append(min(b) / min(a))
     return statistics.median(t_ours), statistics.median(t_theirs), ratios, p_ours, p_theirs
 

@@ -105,7 +105,6 @@ def gradient_state(energy: Energy, position: jax.Array) -> SamplerState:
     (exact at kT = 1, else within an ulp), which XLA folds into the ops that read it
     instead of a kernel of its own (on small lattices a step's cost is its kernel
     launches)."""
-
     logdensity, grad_logdensity = jax.value_and_grad(lambda x: -energy.energy(x) / energy.kT)(position)
     return SamplerState(position, -energy.kT * logdensity, logdensity, grad_logdensity)
 
