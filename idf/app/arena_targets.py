@@ -79,11 +79,15 @@ def improper_reason(target: str, params: Params, size: int) -> str | None:
     return energy.improper_reason((size, size))
 
 
+def _gaussian(energy: Energy) -> bool:
+    """Whether exp(−φ/kT) is a Gaussian: the free field, or the document's energy without its thermal term."""
+    return isinstance(energy, GaussianFreeField) or (isinstance(energy, LatticeEnergy)
+                                                     and float(energy.w_thermal) == 0.0)
+
+
 def gaussian_power(energy: Energy, shape: tuple[int, ...]) -> np.ndarray | None:
     """Exact per-mode variance kT/A(k) [H, W] when the target is Gaussian, else None."""
-    if isinstance(energy, GaussianFreeField) or (isinstance(energy, LatticeEnergy) and float(energy.w_thermal) == 0.0):
-        return np.asarray(energy.covariance_spectrum(shape), np.float64)
-    return None
+    return np.asarray(energy.covariance_spectrum(shape), np.float64) if _gaussian(energy) else None
 
 
 def is_gaussian_target(target: str, params: Params) -> bool:
@@ -91,7 +95,7 @@ def is_gaussian_target(target: str, params: Params) -> bool:
     if target == CUSTOM:
         return False
     energy = make_target(target, params)
-    return isinstance(energy, QuadraticEnergy) and gaussian_power(energy, (4, 4)) is not None
+    return isinstance(energy, QuadraticEnergy) and _gaussian(energy)  # nothing computed (or compiled)
 
 
 def initial_positions(target: str, size: int, chains: int, seed: int) -> tuple[jax.Array, jax.Array]:

@@ -96,9 +96,10 @@ def start(cfg: LiveConfig) -> LiveRun:
     names = ("x₁", "x₂", "φ") if cfg.toy else ("φ", "m")
     empty = np.zeros((c, 0))
     shape = tuple(x0.shape[1:])
+    first = np.asarray(x0)[0]  # cut on the host: x0[0] on the device is two programs per shape
     return LiveRun(cfg, x0, key, 0, {n: empty for n in names}, empty.astype(bool), empty.astype(bool), empty,
                    empty if cfg.sampler == "hmc" else None, np.zeros((0, *shape)), np.zeros(0, bool),
-                   np.asarray(x0[0])[None], None, None, np.asarray(x0[0]))
+                   first[None], None, None, first)
 
 
 _hamiltonian = jax.jit(diagnostics.transition_energy)
