@@ -3,7 +3,7 @@ idf/app/navigation.py."""
 
 import streamlit as st
 
-from idf.device import configure
+from idf.device import configure, release_new_lowerings
 
 configure()  # before any JAX work: GPU memory sharing, persistent compile cache
 
@@ -21,3 +21,4 @@ st.set_page_config(page_icon=":material/thermostat:", layout="wide",
 pages = [st.Page(str(p.path), title=p.title, icon=p.icon, url_path=p.url, default=(p.url == "home"))
          for p in PAGES]
 st.navigation(pages).run()
+release_new_lowerings()  # what this run compiled stays compiled; its MLIR modules go (idf.device)

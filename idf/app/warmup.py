@@ -47,6 +47,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from idf.device import release_new_lowerings
+
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _started = False
@@ -208,6 +210,7 @@ def _run_phase(phase: str, items: list[tuple[str, Callable[[], object]]]) -> Non
             log.exception("warm-up of %s failed", name)
             with _lock:
                 _state["failed"] = (*_state["failed"], name)
+        release_new_lowerings()  # keep the compiled programs, not their MLIR (idf.device): ~2 GB fewer
         with _lock:
             _state["done"] += 1
 

@@ -8,7 +8,9 @@ Run in a fresh process so that nothing cached or traced by other tests can
 hide a mismatch (it may load XLA programs from the run's compilation cache,
 which skips only XLA's compile: tracing and Streamlit's caches are per
 process). A second check clears the cache and shows that then the pages do
-recompute (so the first check can fail) but still compile nothing."""
+recompute (so the first check can fail) but still compile nothing. The warm-up
+drops the MLIR of what it compiled (``idf.device.release_lowerings``): both
+visits also check that no page lowers a program again."""
 
 import os
 import subprocess
@@ -24,12 +26,13 @@ SCRIPT = textwrap.dedent(
     import streamlit as st
     from jax._src import config as jax_config
     from streamlit.testing.v1 import AppTest
-    from idf import _tracing
+    from idf import _tracing, device
     from idf.app import _common, warmup
     from idf.app.navigation import page_file
 
     PAGES = ("home", "energy", "forward", "reverse", "multiscale", "physics", "arena", "training")
     OWN = {"home", "energy", "forward", "reverse", "multiscale", "physics"}  # their computes count _common.ran()
+    device.count_lowerings()
     progress = warmup.run(shapes=False)
     assert progress.phase == "done" and not progress.failed, progress
     context = len(jax_config.trace_context())
@@ -39,10 +42,13 @@ SCRIPT = textwrap.dedent(
         for page in PAGES:
             if clear:
                 st.cache_data.clear()
-            traces, calls = _tracing.traces(), _common.calls()
+            traces, calls, lowered = _tracing.traces(), _common.calls(), device.count_lowerings()
             at = AppTest.from_file(str(page_file(page)), default_timeout=300).run()
             assert not at.exception, (page, [e.value for e in at.exception])
             assert _tracing.traces() == traces, (page, "traced again", traces, _tracing.traces())
+            # the warm-up dropped its lowerings (idf.device.release_lowerings): the pages' programs run
+            # from JAX's dispatch cache, none is lowered (or compiled) again
+            assert device.count_lowerings() == lowered, (page, "lowered again", device.count_lowerings() - lowered)
             assert len(jax_config.trace_context()) == context, (page, "trace context grew")
             if page in OWN:
                 ran = _common.calls() - calls
