@@ -9,6 +9,8 @@ sends exactly that request (Streamlit's ``RerunData.fragment_id_queue``)."""
 
 import functools
 
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import local_script_runner
 
 from idf.app import arena, arena_columns
@@ -29,6 +31,12 @@ def fragment_run(at, fragment_id: str):
         return at.run()
     finally:
         local_script_runner.RerunData = real
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_runs():
+    """Start from empty caches: a value another test on this worker ran would be a cache hit, not a run."""
+    st.cache_data.clear()
 
 
 def test_one_samplers_step_size_reruns_its_column_only():
