@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(
     first = [np.asarray(f(x, 0.5)) for x in xs]
     held = rss_mb() - start
     assert device.count_lowerings() - lowered0 >= 60, device.count_lowerings() - lowered0
-    dropped = device.release_lowerings()
+    dropped = device.release_lowerings(trim=True)
     assert dropped >= 60, dropped
     freed = start + held - rss_mb()
     lowered = device.count_lowerings()

@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from idf.device import release_new_lowerings
+from idf.device import release_lowerings, release_new_lowerings
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -227,6 +227,7 @@ def run(shapes: bool | None = None) -> Progress:
     if shapes:
         _lower_priority()  # sessions first: the shape phase only fills the idle time of the cores
         _run_phase("shapes", shape_values())
+    release_lowerings(trim=True)  # the heap the released lowerings held goes back to the system, once
     with _lock:
         _state.update(phase="done", t1=time.perf_counter())
     gc.collect()
