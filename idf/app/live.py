@@ -78,10 +78,14 @@ def _slot(key: str) -> dict:
     return st.session_state.setdefault(f"_live.{key}", {"run": None, "ticks": [], "reveal": None, "updates": 0})
 
 
-def _toggle_play(settings: LiveSettings) -> None:
+def _set_playing(settings: LiveSettings, playing: bool) -> None:
+    """Play or Pause: set, not flipped, and Pause and Play are two buttons (two keys). A Pause click
+    delivered again in a later rerun (Streamlit 1.67 replays the triggers of coalesced reruns: the
+    likely cause of a Step right after Pause that played on, +45 steps instead of +5, twice in
+    tests/browser/test_live.py on a loaded machine) then finds no button to call, instead of
+    flipping the run back to playing."""
     _slot(settings.key)["touched"] = True
-    k = settings.controls._key("live")
-    st.session_state[k] = not st.session_state.get(k, False)
+    st.session_state[settings.controls._key("live")] = playing
 
 
 def _reset(key: str) -> None:
@@ -111,8 +115,10 @@ def _marginals(target: str, params: tuple) -> diagnostics.ToyMarginals:
 def buttons(settings: LiveSettings) -> None:
     """Play/Pause, Step, Reset with their shortcuts (outside the fragment: a click reruns the page)."""
     cols = st.columns([1.3, 1.1, 1.1, 3])
-    cols[0].button("⏸ Pause" if settings.playing else "▶ Play", key=f"{settings.key}.play",
-                   shortcut=SHORTCUTS["play"], on_click=_toggle_play, args=(settings,), type="primary")
+    cols[0].button("⏸ Pause" if settings.playing else "▶ Play",
+                   key=f"{settings.key}.{'pause' if settings.playing else 'play'}",
+                   shortcut=SHORTCUTS["play"], on_click=_set_playing, args=(settings, not settings.playing),
+                   type="primary")
     cols[1].button("⏭ Step", key=f"{settings.key}.step", shortcut=SHORTCUTS["step"], on_click=_step,
                    args=(settings.key, settings.speed), disabled=settings.playing)
     cols[2].button("⟲ Reset", key=f"{settings.key}.reset", shortcut=SHORTCUTS["reset"], on_click=_reset,
