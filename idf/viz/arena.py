@@ -251,7 +251,7 @@ def delta_h_figure(delta_h: np.ndarray, frozen_step: np.ndarray, title: str = ""
                                  marker=dict(color=REJECTED, size=12, symbol="x")))
     fig.update_xaxes(title_text="trajectory (sampling step)")
     fig.update_yaxes(title_text="ΔH = H(x′, p′) − H(x, p) (kT units)")
-    return _layout(fig, title, 360)
+    return _layout(fig, title, 360, legend_y=-0.32)  # -0.22 of this plot's height lay on the x-axis title
 
 
 def eps_scaling_figure(eps: np.ndarray, rms: np.ndarray, slope: float, title: str = "") -> go.Figure:
