@@ -97,8 +97,9 @@ def release_lowerings(trim: bool = False) -> int:
     which holds it without the lowering. On jaxlib 0.10 (CPU) a small program's lowering holds
     about 2.2 MB and its compiled program 0.65 MB (larger programs hold more of both): the app
     after its full warm-up takes 2.66 GB instead of 3.62 GB (jax 0.12 needs less: 0.76 MB in all
-    for the small program, little of it the lowering). A signature that is new, or evicted from that dispatch cache, is
-    lowered again (and its XLA program read from the persistent cache, or compiled). ``trim``: also
+    for the small program, little of it the lowering). A signature that is new, or evicted from
+    that dispatch cache, is lowered again (and its XLA program read from the persistent cache, or
+    compiled). ``trim``: also
     give the freed heap back to the system (``malloc_trim``, ~0.1 s on a 2.5 GB heap, during which
     other threads' allocations wait; without it the freed memory is reused by later allocations).
     Returns the entries dropped; 0 on a JAX without these caches (their names are JAX's internals)."""

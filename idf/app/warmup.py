@@ -210,7 +210,7 @@ def _run_phase(phase: str, items: list[tuple[str, Callable[[], object]]]) -> Non
             log.exception("warm-up of %s failed", name)
             with _lock:
                 _state["failed"] = (*_state["failed"], name)
-        release_new_lowerings()  # keep the compiled programs, not their MLIR (idf.device): ~2 GB fewer
+        release_new_lowerings()  # keep the compiled programs, not their MLIR (idf.device): ~1 GB less in all
         with _lock:
             _state["done"] += 1
 
