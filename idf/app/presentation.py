@@ -19,11 +19,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from idf.app.params import APP_WIDE, Controls
-from idf.viz.specs import named_colorscale
+from idf.viz.specs import Fonts, hang_legend, named_colorscale
 
 LEVELS = ("expert", "student")
 URL_NAMES = APP_WIDE  # kept in the URL by every page (Controls.prune)
 PROJECTOR_COLORSCALE = named_colorscale("cividis")  # the list an unvalidated spec must carry
+PROJECTOR_FONTS = Fonts(tick=16, axis_title=20, legend=16)  # what ``style`` sets below
 
 _CSS = """
 <style>
@@ -100,6 +101,8 @@ def style(fig: go.Figure, settings: Presentation | None = None) -> go.Figure:
     fig.update_annotations(font_size=18)
     fig.update_xaxes(title_font=dict(size=20), tickfont=dict(size=16), linewidth=2)
     fig.update_yaxes(title_font=dict(size=20), tickfont=dict(size=16), linewidth=2)
+    if isinstance(fig.layout.meta, dict) and "plot_px" in fig.layout.meta:  # a hung legend: room for the type
+        hang_legend(fig, fonts=PROJECTOR_FONTS)
     for trace in fig.data:
         if trace.type == "heatmap":
             trace.colorscale = PROJECTOR_COLORSCALE

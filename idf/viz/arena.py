@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from idf.diagnostics.marginals import EnergyGrid, ToyMarginals
 from idf.viz.fields import COLORSCALE, display_values, symmetric_range
+from idf.viz.specs import hang_legend
 from idf.viz.traces import PALETTE
 
 ACCEPTED, REJECTED, PATH = "#2ca02c", "#d62728", "#ff7f0e"
@@ -61,11 +62,11 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _layout(fig: go.Figure, title: str, height: int, legend_y: float = -0.22) -> go.Figure:
-    """Title on top, legend below the plot (so long titles and legends never collide)."""
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=60, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=legend_y, x=0))
-    return fig
+def _layout(fig: go.Figure, title: str, plot_px: int) -> go.Figure:
+    """Title on top, the legend hung under the x-axis title (``specs.hang_legend``: placed in
+    pixels, so it lies on neither title whatever the plot's height or the fonts)."""
+    fig.update_layout(title=title, margin=dict(l=10, r=10))
+    return hang_legend(fig, plot_px)
 
 
 def toy_trajectories(reference: EnergyGrid, drawings: Mapping[str, ToyDrawing], title: str = "") -> go.Figure:
@@ -105,7 +106,7 @@ def toy_trajectories(reference: EnergyGrid, drawings: Mapping[str, ToyDrawing], 
                                  marker=dict(color=REJECTED, size=6, symbol="x"), showlegend=first), row=1, col=j)
         fig.update_xaxes(title_text="x₁ (arbitrary units)", range=[x0, x1], row=1, col=j)
     fig.update_yaxes(title_text="x₂ (arbitrary units)", range=[y0, y1], row=1, col=1)
-    return _layout(fig, title, 520, legend_y=-0.2)
+    return _layout(fig, title, 360)
 
 
 def _hist(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +135,7 @@ def toy_marginals(reference: ToyMarginals, samples: Mapping[str, np.ndarray], bi
                                  line=dict(color="black", dash="dash", width=2), showlegend=c == 1), row=1, col=c)
         fig.update_xaxes(title_text=f"{axis} (arbitrary units)", row=1, col=c)
         fig.update_yaxes(title_text=f"density p({axis}) (1/units)", row=1, col=c)
-    return _layout(fig, title, 420, legend_y=-0.25)
+    return _layout(fig, title, 280)
 
 
 def animated_fields(frames: Mapping[str, np.ndarray], labels: Sequence[str], title: str = "",
@@ -174,8 +175,7 @@ def animated_fields(frames: Mapping[str, np.ndarray], labels: Sequence[str], tit
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{j if j > 1 else ''}", showticklabels=j == 1,
                          row=1, col=j)
     fig.update_yaxes(title_text="site x₁ (lattice units)", row=1, col=1)
-    _layout(fig, title, 500)
-    fig.update_layout(margin=dict(l=10, r=10, t=90, b=120))
+    fig.update_layout(title=title, height=500, margin=dict(l=10, r=10, t=90, b=120))
     return fig
 
 
@@ -204,7 +204,7 @@ def m_histograms(m: Mapping[str, np.ndarray], reference: MReference, bins: int =
                                  line=dict(color="black", dash="dash", width=2)))
     fig.update_xaxes(title_text="magnetisation m = Σx/N (field units)")
     fig.update_yaxes(title_text="density p(m) (1/field units)")
-    return _layout(fig, title, 380)
+    return _layout(fig, title, 250)
 
 
 def metric_bars(metrics: Mapping[str, Mapping[str, float]], log: Sequence[str] = (), title: str = "") -> go.Figure:
@@ -227,7 +227,7 @@ def metric_bars(metrics: Mapping[str, Mapping[str, float]], log: Sequence[str] =
         shown = [vals[k] for k in labels if vals[k] > 0]
         if metric in log and shown:  # bars on a log axis need a floor well below the smallest bar
             fig.update_yaxes(range=[np.log10(min(shown)) - 1.0, np.log10(max(shown)) + 0.3], row=r, col=j)
-    return _layout(fig, title, 330 * rows)
+    return _layout(fig, title, 330 * rows - 110)
 
 
 def delta_h_figure(delta_h: np.ndarray, frozen_step: np.ndarray, title: str = "") -> go.Figure:
@@ -251,7 +251,7 @@ def delta_h_figure(delta_h: np.ndarray, frozen_step: np.ndarray, title: str = ""
                                  marker=dict(color=REJECTED, size=12, symbol="x")))
     fig.update_xaxes(title_text="trajectory (sampling step)")
     fig.update_yaxes(title_text="ΔH = H(x′, p′) − H(x, p) (kT units)")
-    return _layout(fig, title, 360, legend_y=-0.32)  # -0.22 of this plot's height lay on the x-axis title
+    return _layout(fig, title, 230)
 
 
 def eps_scaling_figure(eps: np.ndarray, rms: np.ndarray, slope: float, title: str = "") -> go.Figure:
@@ -266,7 +266,7 @@ def eps_scaling_figure(eps: np.ndarray, rms: np.ndarray, slope: float, title: st
                                  line=dict(color="black", dash="dash")))
     fig.update_xaxes(title_text="leapfrog step ε (time units, log)", type="log")
     fig.update_yaxes(title_text="rms ΔH (kT units, log)", type="log")
-    return _layout(fig, title, 360)
+    return _layout(fig, title, 230)
 
 
 def kl_steps_figure(curves: Mapping[str, KLCurve], exact: Mapping[str, float] | None = None,
@@ -294,4 +294,4 @@ def kl_steps_figure(curves: Mapping[str, KLCurve], exact: Mapping[str, float] | 
                                          line=dict(color=colour(names.index(name)), dash="dot", width=2)))
     fig.update_xaxes(title_text="n = chains × draws (log)", type="log")
     fig.update_yaxes(title_text="Fourier KL to the exact target (nats, log)", type="log")
-    return _layout(fig, title, 400, legend_y=-0.25)
+    return _layout(fig, title, 260)

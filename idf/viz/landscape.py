@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from idf.diagnostics.marginals import energy_grid
 from idf.viz.fields import COLORSCALE
-from idf.viz.specs import axis, figure, in_cell, subplot_layout
+from idf.viz.specs import axis, figure, hang_legend, in_cell, subplot_layout
 
 
 def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> go.Figure:
@@ -43,9 +43,8 @@ def spectrum_figure(spectrum: np.ndarray, lam: np.ndarray, title: str = "") -> g
     axis(layout, left.yaxis, title="A(k) (energy per |x̂_k|², field units⁻²)")
     axis(layout, right.xaxis, title="k₂ (rad per site)")
     axis(layout, right.yaxis, title="k₁ (rad per site)")
-    layout.update(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=60, b=10),
-                  legend=dict(orientation="h", yanchor="bottom", y=-0.35, x=0))
-    return figure(data, layout)
+    layout.update(title=dict(text=title), margin=dict(l=10, r=10))
+    return hang_legend(figure(data, layout), plot_px=270)
 
 
 def site_potential_figure(values: np.ndarray, per_site: np.ndarray, title: str = "") -> go.Figure:
@@ -86,9 +85,8 @@ def toy_figure(energy, samples: np.ndarray | None = None, grid: int = 90, arrows
         s = np.asarray(samples)
         fig.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name=f"exact samples (n = {len(s)})",
                                  marker=dict(color="#ff7f0e", size=4, opacity=0.7)))
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=560,
-                      margin=dict(l=10, r=10, t=80, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0))
+    fig.update_layout(title=dict(text=title), margin=dict(l=10, r=10))
+    hang_legend(fig, plot_px=420)
     fig.update_xaxes(title_text="position x₁ (arbitrary units)", range=[x0, x1])
     fig.update_yaxes(title_text="position x₂ (arbitrary units)", range=[y0, y1], scaleanchor="x")
     return fig

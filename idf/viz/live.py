@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from idf.diagnostics.marginals import EnergyGrid
 from idf.viz.arena import ACCEPTED, LIGHT, PATH, REJECTED, colour
 from idf.viz.fields import animation_controls
-from idf.viz.specs import figure
+from idf.viz.specs import figure, hang_legend
 
 TRAIL = 150  # chain 0's last steps drawn as its trail
 
@@ -72,11 +72,10 @@ def gallery_figure(
                          marker=dict(size=10, color=[colour(i) for i in range(len(cur))],
                                      line=dict(color="black", width=1))))
     (x0, x1), (y0, y1) = grid.bounds
-    layout = dict(title=dict(text=title), height=480, margin=dict(l=10, r=10, t=50, b=10), uirevision="gallery",
-                  legend=dict(orientation="h", yanchor="top", y=-0.15, x=0),
+    layout = dict(title=dict(text=title), margin=dict(l=10, r=10), uirevision="gallery",
                   xaxis=dict(title=dict(text="x₁ (arbitrary units)"), range=[x0, x1]),
                   yaxis=dict(title=dict(text="x₂ (arbitrary units)"), range=[y0, y1]))
-    return figure(data, layout)
+    return hang_legend(figure(data, layout), plot_px=360)
 
 
 def trace_figure(
@@ -90,10 +89,7 @@ def trace_figure(
     rows = len(names)
     gap = 0.06
     height = (1.0 - gap * (rows - 1)) / rows
-    data, layout = [], dict(title=dict(text=title, y=0.99, yanchor="top"), height=150 * rows + 130,
-                            margin=dict(l=10, r=10, t=80, b=10),
-                            uirevision="traces", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-                            shapes=[])
+    data, layout = [], dict(title=dict(text=title), margin=dict(l=10, r=10), uirevision="traces", shapes=[])
     for r, name in enumerate(names):
         v = np.asarray(observables[name])
         stride = max(1, -(-v.shape[1] // max_points))
@@ -108,7 +104,7 @@ def trace_figure(
             layout["shapes"].append(dict(type="line", xref="x", yref=f"y{axis} domain", x0=warmup_end,
                                          x1=warmup_end, y0=0, y1=1, line=dict(color="#888", dash="dot", width=1)))
     layout["xaxis"] = dict(title=dict(text="step"), anchor=f"y{'' if rows == 1 else rows}")
-    return figure(data, layout)
+    return hang_legend(figure(data, layout), plot_px=150 * rows, top=50)
 
 
 def delta_h_trace(delta_h: np.ndarray, first_step: int, title: str = "") -> go.Figure:

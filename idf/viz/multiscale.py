@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from idf.viz.fields import display_values, heatmap_spec, symmetric_range
-from idf.viz.specs import axis, figure, in_cell, named_colorscale, subplot_layout
+from idf.viz.specs import axis, figure, hang_legend, in_cell, named_colorscale, subplot_layout
 from idf.viz.traces import PALETTE, log_ticks
 
 VIRIDIS = named_colorscale("Viridis")
@@ -61,15 +61,14 @@ def radial_spectrum_figure(
         data.append(dict(type="scatter", x=np.asarray(q)[keep], y=np.asarray(p)[keep], mode="lines", name=name,
                          line=dict(color=PALETTE[j % len(PALETTE)], dash="dash")))
     span = lambda key: np.concatenate([np.ravel(d[key]) for d in data]) if data else np.zeros(0)  # noqa: E731
-    # the legend goes under the x-axis title: above the plot it sat on the figure's title
-    return figure(data, dict(
-        title=dict(text=title), height=480, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
+    # the legend hangs under the x-axis title: above the plot it sat on the figure's title
+    return hang_legend(figure(data, dict(
+        title=dict(text=title), margin=dict(l=10, r=10),
         xaxis=dict(type="log", title=dict(text="|q| (cycles per box side; k = 2π|q|/L rad per site), log"),
                    **log_ticks(span("x"))),
         yaxis=dict(type="log", title=dict(text="⟨|x̂_k|²⟩ in the |q| shell (field units², unitary FFT), log"),
                    **log_ticks(span("y"))),
-    ))
+    )), plot_px=330)
 
 
 def inpainting_figure(panels: Mapping[str, np.ndarray], mask: np.ndarray, title: str = "") -> go.Figure:
@@ -117,6 +116,5 @@ def moments_figure(exact_mean: np.ndarray, mean: Mapping[str, np.ndarray], exact
                                  line=dict(color="black", dash="dash"), showlegend=(col == 1)), cell))
         axis(layout, cell.xaxis, title="exact conditional (field units)")
         axis(layout, cell.yaxis, title="measured (field units)")
-    layout.update(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=70, b=10),
-                  legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
-    return figure(data, layout)
+    layout.update(title=dict(text=title), margin=dict(l=10, r=10))
+    return hang_legend(figure(data, layout), plot_px=260, top=70)

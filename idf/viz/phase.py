@@ -9,7 +9,10 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from idf.viz.specs import hang_legend
 from idf.viz.traces import PALETTE
+
+PHASE_COLUMN_PX = 240  # the Phase page draws these three to a row: ~260 px wide at 1280 px
 
 
 def errorbar_figure(
@@ -42,12 +45,10 @@ def errorbar_figure(
         fig.add_vline(x=xc, line=dict(color="black", dash="dash", width=1.5))
         fig.add_trace(go.Scatter(x=[xc], y=[None], mode="lines", line=dict(color="black", dash="dash"),
                                  name=vline_name or f"{xc:.4f}"))
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=420,
-                      margin=dict(l=10, r=10, t=40 + 22 * len(fig.data), b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)))
+    fig.update_layout(title=dict(text=title), margin=dict(l=10, r=10))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
-    return fig
+    return hang_legend(fig, plot_px=290, width_px=PHASE_COLUMN_PX)
 
 
 def scaling_figure(
@@ -80,9 +81,7 @@ def scaling_figure(
         label = f"fit ∝ L^z, z = {z:.2f} ± {z_error:.2f}" if np.isfinite(z_error) else f"fit ∝ L^z, z = {z:.2f}"
         fig.add_trace(go.Scatter(x=grid, y=np.exp(c) * grid**z, mode="lines", name=label,
                                  line=dict(color=PALETTE[1], dash="dash")))
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), height=380,
-                      margin=dict(l=10, r=10, t=70, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)))
+    fig.update_layout(title=dict(text=title), margin=dict(l=10, r=10))
     fig.update_xaxes(title_text=x_title, type="log", tickvals=list(sizes), ticktext=[f"{s:g}" for s in sizes])
     fig.update_yaxes(title_text=y_title, type="log")
-    return fig
+    return hang_legend(fig, plot_px=260, width_px=PHASE_COLUMN_PX)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from idf.viz.specs import figure
+from idf.viz.specs import figure, hang_legend
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -70,16 +70,13 @@ def line_figure(
     for j, (name, value) in enumerate((hlines or {}).items()):
         data.append(dict(type="scatter", x=[x.min(), x.max()], y=[value, value], mode="lines", name=name,
                          line=dict(color="black", dash="dot" if j else "dash", width=1.5)))
-    rows = len(series) + len(hlines or {})  # legend rows
     y_axis = dict(title=dict(text=y_title), type="linear")
     if log_y:
         y_axis = dict(y_axis, type="log", **log_ticks(np.concatenate([np.ravel(d["y"]) for d in data])))
     # One spec, one unvalidated Figure (idf.viz.specs): Plotly's objects, even unvalidated, cost
     # ~1 ms per property set, and a page draws several of these per rerun.
-    return figure(data, dict(title=dict(text=title, y=0.98, yanchor="top"), height=380 + 18 * rows,
-                             margin=dict(l=10, r=10, t=45 + 20 * rows, b=10),
-                             legend=dict(orientation="v", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
-                             xaxis=dict(title=dict(text=x_title)), yaxis=y_axis))
+    return hang_legend(figure(data, dict(title=dict(text=title), margin=dict(l=10, r=10),
+                                         xaxis=dict(title=dict(text=x_title)), yaxis=y_axis)), plot_px=270)
 
 
 def bar_figure(values: Mapping[str, float], *, y_title: str, title: str = "") -> go.Figure:

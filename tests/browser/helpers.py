@@ -118,3 +118,27 @@ def screenshot(pg, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Every chart's legend box against its titles and tick labels, as Plotly drew them.
+_LEGEND_HITS_JS = """() => {
+  const hits = [];
+  const box = (e) => e.getBoundingClientRect();
+  const meet = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right
+                         && a.top < b.bottom && b.top < a.bottom;
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, i) => {
+    const chart = (plot.querySelector('.gtitle') || {}).textContent || `chart ${i + 1}`;
+    const labels = plot.querySelectorAll('.gtitle, [class*="xtitle"], [class*="ytitle"], .annotation-text, '
+                                         + '.xtick text, .ytick text');
+    plot.querySelectorAll('g.legend').forEach((legend) => {
+      const lb = box(legend.querySelector('rect.bg') || legend);
+      labels.forEach((t) => { if (meet(lb, box(t))) hits.push(`${chart}: the legend covers "${t.textContent}"`); });
+    });
+  });
+  return [...new Set(hits)];
+}"""
+
+
+def legend_collisions(pg) -> list[str]:
+    """Where a chart's legend lies on its title, an axis title, a subplot title or a tick label."""
+    return pg.evaluate(_LEGEND_HITS_JS)

@@ -1,11 +1,12 @@
 """Every page in a real browser: it loads, shows no exception box, draws at
-least one Plotly chart, and is saved as a screenshot (artifacts/screenshots)."""
+least one Plotly chart with no legend over a title or tick label, and is saved
+as a screenshot (artifacts/screenshots)."""
 
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.helpers import app_pages, plot_count, screenshot, wait_until_idle
+from tests.browser.helpers import app_pages, legend_collisions, plot_count, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -28,3 +29,4 @@ def test_page_loads_with_a_chart_and_no_exception(server, page, title, url, shot
     ).first.inner_text()
     assert plot_count(page) >= 1, f"no Plotly chart on {title}"
     assert title in page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert not legend_collisions(page), legend_collisions(page)

@@ -1,6 +1,6 @@
 """The Tour page in a real browser, projector mode at 1280×720: every step's URL
-opened on a fresh server (one per tour) reproduces that step, with a chart and
-no horizontal scroll; Next walks a tour; a broken tour file is
+opened on a fresh server (one per tour) reproduces that step, with a chart,
+no legend over a title and no horizontal scroll; Next walks a tour; a broken tour file is
 reported while the app keeps running. Screenshots of three steps per tour go
 to artifacts/screenshots/tour_<name>_<step>.png."""
 
@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from idf.app import tour_views, tours
-from tests.browser.helpers import plot_count, screenshot, streamlit_server, wait_until_idle
+from tests.browser.helpers import legend_collisions, plot_count, screenshot, streamlit_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ def _check_step(pg, name: str, number: int) -> None:
     href = main.get_by_text("Open this view on its page").first.get_attribute("href")
     assert href.endswith(tour_views.page_link(step.page, step.params)), href
     _no_horizontal_scroll(pg)
+    assert not legend_collisions(pg), legend_collisions(pg)  # projector type is large: the legend moves down
 
 
 @pytest.mark.parametrize("name", ["diffusion", "hmc", "energy"])
