@@ -65,8 +65,7 @@ def colour(i: int) -> str:
 def _layout(fig: go.Figure, title: str, plot_px: int) -> go.Figure:
     """Title on top, the legend hung under the x-axis title (``specs.hang_legend``: placed in
     pixels, so it lies on neither title whatever the plot's height or the fonts)."""
-    fig.update_layout(title=title, margin=dict(l=10, r=10))
-    return hang_legend(fig, plot_px)
+    return hang_legend(fig, plot_px, title=title)
 
 
 def toy_trajectories(reference: EnergyGrid, drawings: Mapping[str, ToyDrawing], title: str = "") -> go.Figure:
@@ -231,17 +230,31 @@ def metric_bars(metrics: Mapping[str, Mapping[str, float]], log: Sequence[str] =
 
 
 def delta_h_figure(delta_h: np.ndarray, frozen_step: np.ndarray, title: str = "") -> go.Figure:
-    """HMC's energy error ΔH per trajectory [C, T] (every chain; NaN dropped),
-    with the step at which a chain froze (non-finite; ``frozen_step`` [C], < 0:
-    never or in burn-in) marked (red ✕ on the axis)."""
+    """HMC's energy error ΔH per trajectory [C, T], summarised across the chains at
+    each trajectory: the median, the 5-95 % band and the extremes (NaN dropped), with
+    the step at which a chain froze (non-finite; ``frozen_step`` [C], < 0: never or in
+    burn-in) marked (red ✕ on the axis).
+
+    Lines, not a marker per chain and trajectory: C·T markers (4000 at the Arena's
+    defaults) were half the page's DOM, and the browser redrew them on every change."""
     d = np.asarray(delta_h, np.float64)
     fig = go.Figure()
     c, t = d.shape
-    steps = np.tile(np.arange(1, t + 1), c)
-    flat = d.ravel()
-    ok = np.isfinite(flat)
-    fig.add_trace(go.Scatter(x=steps[ok], y=flat[ok], mode="markers", name=f"ΔH ({c} chains)",
-                             marker=dict(size=3, color="#1f77b4", opacity=0.5)))
+    steps = np.arange(1, t + 1)
+    seen = np.isfinite(d).any(axis=0)
+    x = steps[seen]
+    if x.size:
+        with np.errstate(all="ignore"):
+            lo, med, hi = np.nanquantile(d[:, seen], [0.05, 0.5, 0.95], axis=0)
+            low, high = np.nanmin(d[:, seen], axis=0), np.nanmax(d[:, seen], axis=0)
+        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+                                 mode="lines", line=dict(width=0), fillcolor="rgba(31,119,180,0.25)",
+                                 name=f"5-95 % of the {c} chains", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=x, y=med, mode="lines", name="median over chains",
+                                 line=dict(color="#1f77b4", width=1.5)))
+        fig.add_trace(go.Scatter(x=np.concatenate([x, [np.nan], x]), y=np.concatenate([high, [np.nan], low]),
+                                 mode="lines", name="largest and smallest", connectgaps=False,
+                                 line=dict(color="#1f77b4", width=0.6, dash="dot")))
     fig.add_trace(go.Scatter(x=[1, t], y=[0.0, 0.0], mode="lines", name="ΔH = 0 (exact dynamics)",
                              line=dict(color="black", dash="dash", width=1)))
     div = np.asarray(frozen_step)

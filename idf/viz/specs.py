@@ -134,7 +134,7 @@ def legend_rows(names: Sequence[str], font_px: float, width_px: float = LEGEND_W
 
 
 def hang_legend(fig: go.Figure, plot_px: float | None = None, top: float | None = None,
-                fonts: Fonts = DEFAULT_FONTS, width_px: float | None = None) -> go.Figure:
+                fonts: Fonts = DEFAULT_FONTS, width_px: float | None = None, **layout) -> go.Figure:
     """Hang ``fig``'s legend under its x-axis title, placed in pixels (in place; returned).
 
     A legend's ``y`` is a fraction of the plot's height. Placed as a fixed fraction under the
@@ -144,7 +144,8 @@ def hang_legend(fig: go.Figure, plot_px: float | None = None, top: float | None 
     row of the legend, so nothing pushes it, and the figure is ``top + plot_px + bottom`` tall.
     ``width_px`` is where the legend is assumed to wrap (``legend_rows``). ``plot_px``, ``top``
     and ``width_px`` are remembered in the layout's ``meta``: called again with other ``fonts``
-    (``idf.app.presentation.style``), the plot keeps its height."""
+    (``idf.app.presentation.style``), the plot keeps its height. ``layout``: more layout
+    properties, set in the same update (each ``update_layout`` of a validated figure costs ~1 ms)."""
     meta = dict(fig.layout.meta or {}) if isinstance(fig.layout.meta, dict) else {}
     plot_px = plot_px or meta.get("plot_px", 300)
     top = top if top is not None else meta.get("top", 60)
@@ -160,5 +161,5 @@ def hang_legend(fig: go.Figure, plot_px: float | None = None, top: float | None 
                       margin=dict(l=margin.l if margin.l is not None else 10,
                                   r=margin.r if margin.r is not None else 10, t=top, b=round(bottom)),
                       legend=dict(orientation="h", yanchor="top", y=-band / plot_px, x=0,
-                                  font=dict(size=fonts.legend)))
+                                  font=dict(size=fonts.legend)), **layout)
     return fig
